@@ -1,0 +1,45 @@
+#pragma once
+// The SR3 U-Net, laid out module for module like the reference implementation
+// (Janspiry, reused by InfScene-SR) so that its state-dict keys map one to one.
+
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace geosr {
+
+struct UNetConfig {
+  int in_channels = 6;   // condition and y_t concatenated (condition first)
+  int out_channels = 3;  // predicted noise
+  int inner_channels = 64;
+  std::vector<int> channel_mults = {1, 2, 4, 8, 16};
+  std::vector<int> attn_res = {};  // feature resolutions (image_size / 2^level) that get self-attention
+  int res_blocks = 1;
+  int norm_groups = 16;
+  double dropout = 0.0;
+  int image_size = 512;  // only used, as in the reference, to decide where attention goes
+
+  // "paper" (64, [1,2,4,8,16], 1 block, 16 groups, no attention) and smaller CPU presets.
+  static UNetConfig preset(const std::string& name, int image_channels = 3);
+  static std::vector<std::string> preset_names();
+
+  int image_channels() const { return out_channels; }
+  std::string to_json() const;
+  static UNetConfig from_json(const std::string& json);
+};
+
+class UNetImpl : public torch::nn::Module {
+ public:
+  explicit UNetImpl(const UNetConfig& config);
+  // x: (N, in_channels, H, W) with H, W divisible by 2^(levels-1); noise_level: (N) = sqrt(gamma).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& noise_level);
+  const UNetConfig& config() const { return config_; }
+
+ private:
+  UNetConfig config_;
+  // submodules registered in the .cpp with the reference names
+};
+TORCH_MODULE(UNet);
+
+}  // namespace geosr

@@ -1,0 +1,42 @@
+#pragma once
+// Shared helpers for the test executables: where data lives, scratch directories, running the CLI.
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace geosr::test {
+
+inline std::filesystem::path source_dir() { return GEOSR_SOURCE_DIR; }
+inline std::filesystem::path shared_data() { return GEOSR_SHARED_DATA; }
+inline std::filesystem::path samples() { return source_dir() / "data_samples"; }
+
+// A fresh, empty scratch directory per test name, under the build tree.
+inline std::filesystem::path scratch(const std::string& name) {
+  auto dir = std::filesystem::path(GEOSR_TEST_TMP) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line and captures everything it prints.
+inline CommandResult run_command(const std::string& command_line) {
+  CommandResult result;
+  FILE* pipe = popen((command_line + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+inline std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+}  // namespace geosr::test
