@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "geosr/core/network/unet_blocks.hpp"
+
 namespace geosr {
 
 struct UNetConfig {
@@ -38,8 +40,20 @@ class UNetImpl : public torch::nn::Module {
 
  private:
   UNetConfig config_;
-  // submodules registered in the .cpp with the reference names
+  // Registered with the reference names: noise_level_mlp, downs, mid, ups, final_conv.
+  torch::nn::Sequential noise_level_mlp_{nullptr};
+  torch::nn::ModuleList downs_{nullptr}, mid_{nullptr}, ups_{nullptr};
+  Block final_conv_{nullptr};
 };
 TORCH_MODULE(UNet);
+
+// The reference initialisation (networks.py, init_type "orthogonal"): orthogonal conv and linear
+// weights with gain 1, zero biases; GroupNorm keeps weight 1, bias 0.
+void init_orthogonal(UNet& model);
+
+// Multiply-adds x 2 of every convolution, linear layer and attention product in one forward pass
+// of an N x in_channels x height x width input (GroupNorm, activations and additions excluded,
+// as in PyTorch's flop counter).
+double unet_flops(const UNetConfig& config, int height, int width, int batch = 1);
 
 }  // namespace geosr

@@ -1,0 +1,196 @@
+// geosr chips: cut HR training patches from rasters into a chip shard (docs/chips.md), so that
+// training needs no GDAL. Values are stored as read, with the same value rule inference applies.
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include "commands.hpp"
+#include "geosr/core/train/chip_shard.hpp"
+#include "geosr/io/raster_source.hpp"
+#include "options.hpp"
+
+namespace geosr::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_raster_name(const fs::path& p) {
+  const auto ext = p.extension().string();
+  return ext == ".tif" || ext == ".tiff" || ext == ".TIF" || ext == ".TIFF" || ext == ".vrt";
+}
+
+// SRC is a raster, a directory of GeoTIFFs, or a text file with one entry a line: a path, or a
+// name without extension (a split file such as naip-trees/train.txt) meaning IMAGES/NAME.tif,
+// IMAGES defaulting to the folder `images` beside the list.
+std::vector<std::string> list_inputs(const std::string& src, const std::string& images_dir) {
+  const fs::path path(src);
+  if (!fs::exists(path)) throw std::runtime_error("input does not exist: " + src);
+  std::vector<std::string> inputs;
+  if (fs::is_directory(path)) {
+    for (const auto& entry : fs::directory_iterator(path))
+      if (entry.is_regular_file() && is_raster_name(entry.path())) inputs.push_back(entry.path().string());
+    std::sort(inputs.begin(), inputs.end());
+  } else if (path.extension() == ".txt") {
+    const fs::path images = images_dir.empty() ? path.parent_path() / "images" : fs::path(images_dir);
+    std::ifstream in(src);
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      const fs::path entry(line);
+      if (entry.has_extension() && is_raster_name(entry))
+        inputs.push_back((entry.is_absolute() ? entry : path.parent_path() / entry).string());
+      else
+        inputs.push_back((images / (line + ".tif")).string());
+    }
+  } else {
+    inputs.push_back(src);
+  }
+  if (inputs.empty()) throw std::runtime_error("no rasters found in " + src);
+  return inputs;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::vector<int64_t> grid_starts(int64_t length, int64_t patch, int64_t stride) {
+  std::vector<int64_t> starts;
+  for (int64_t s = 0; s + patch <= length; s += stride) starts.push_back(s);
+  return starts;
+}
+
+}  // namespace
+
+int chips_command(const std::vector<std::string>& arguments) {
+  return guarded("chips", [&] {
+    std::vector<std::string> args = arguments;
+    apply_config_options(args);
+    auto options = io_options(false);
+    options.add_options()
+        ("patch", po::value<int64_t>()->default_value(256)->value_name("N"), "chip size in pixels")
+        ("stride", po::value<int64_t>()->value_name("N"), "grid step between chips (default: the patch size)")
+        ("random", po::value<int64_t>()->value_name("N"), "instead of a grid, N chips at random places per raster")
+        ("seed", po::value<uint64_t>()->default_value(0), "seed of --random")
+        ("min-valid", po::value<double>()->default_value(0.9)->value_name("F"),
+         "drop chips with a smaller fraction of valid (non-NoData) pixels")
+        ("images", po::value<std::string>()->value_name("DIR"),
+         "where names in a split file live (default: images/ beside the list)")
+        ("overwrite", po::bool_switch(), "replace DST if it exists");
+    po::variables_map values;
+    if (!parse("chips", "[options] SRC DST.chips   (SRC: raster, directory or list/split .txt)", args, options, true,
+               values))
+      return 0;
+    const IoOptions io = read_io_options(values);
+    const int64_t patch = values["patch"].as<int64_t>();
+    const int64_t stride = values.count("stride") ? values["stride"].as<int64_t>() : patch;
+    const double min_valid = values["min-valid"].as<double>();
+    if (patch < 1) throw UsageError("--patch must be positive");
+    if (stride < 1) throw UsageError("--stride must be positive");
+    if (values.count("random") && values["random"].as<int64_t>() < 1) throw UsageError("--random must be positive");
+    if (!(min_valid >= 0.0 && min_valid <= 1.0)) throw UsageError("--min-valid must be between 0 and 1");
+    if (fs::exists(io.dst) && !values["overwrite"].as<bool>())
+      throw std::runtime_error(io.dst + " exists (use --overwrite)");
+
+    const auto inputs = list_inputs(io.src, values.count("images") ? values["images"].as<std::string>() : "");
+    std::unique_ptr<ChipShardWriter> writer;
+    std::vector<std::string> used;
+    int64_t dropped = 0;
+    std::vector<int> band_numbers;
+    std::string dtype_name, rule;
+    for (size_t file = 0; file < inputs.size(); ++file) {
+      const RasterSource source(inputs[file], io.bands, io.in_ranges);
+      const auto& bands = source.bands();
+      if (!writer) {
+        ChipShardInfo info;
+        info.channels = static_cast<int64_t>(bands.size());
+        info.height = info.width = patch;
+        // Store what the file holds when one rule covers all bands; otherwise the model values.
+        bool one_rule = true;
+        for (const auto& b : bands) one_rule = one_rule && b.range.lo == bands[0].range.lo && b.range.hi == bands[0].range.hi;
+        const GDALDataType type = source.data_type();
+        info.dtype = !one_rule ? ChipDType::Float32
+                     : type == GDT_Byte ? ChipDType::UInt8
+                     : type == GDT_UInt16 ? ChipDType::UInt16
+                                          : ChipDType::Float32;
+        if (info.dtype == ChipDType::Float32 && !one_rule) {
+          info.value_scale = 1.0;
+          info.value_offset = 0.0;
+        } else {
+          // The linear rule of to_model, read off at two points so it is inference's own.
+          const auto ends = to_model(torch::tensor({0.0, 1.0}, torch::kDouble), bands[0].range);
+          info.value_offset = ends[0].item<double>();
+          info.value_scale = ends[1].item<double>() - info.value_offset;
+        }
+        for (const auto& b : bands) band_numbers.push_back(b.index);
+        dtype_name = to_string(info.dtype);
+        rule = one_rule ? "[" + std::to_string(bands[0].range.lo) + ", " + std::to_string(bands[0].range.hi) +
+                              "] -> [-1, 1] (geosr::to_model)"
+                        : "model values (per-band ranges differ)";
+        writer = std::make_unique<ChipShardWriter>(io.dst, info);
+      } else if (static_cast<int64_t>(bands.size()) != writer->info().channels) {
+        throw std::runtime_error(inputs[file] + " has " + std::to_string(bands.size()) + " selected bands, " +
+                                 inputs.front() + " has " + std::to_string(writer->info().channels));
+      }
+      if (source.width() < patch || source.height() < patch) {
+        if (!io.quiet) warn("chips", inputs[file] + " is smaller than the patch; skipped");
+        continue;
+      }
+      std::vector<std::pair<int64_t, int64_t>> corners;
+      if (values.count("random")) {
+        std::mt19937_64 rng(values["seed"].as<uint64_t>() * 1000003ULL + file);
+        std::uniform_int_distribution<int64_t> row(0, source.height() - patch), col(0, source.width() - patch);
+        for (int64_t i = 0; i < values["random"].as<int64_t>(); ++i) corners.emplace_back(row(rng), col(rng));
+      } else {
+        for (const auto r : grid_starts(source.height(), patch, stride))
+          for (const auto c : grid_starts(source.width(), patch, stride)) corners.emplace_back(r, c);
+      }
+      const bool float_values = writer->info().dtype == ChipDType::Float32 && writer->info().value_scale == 1.0 &&
+                                writer->info().value_offset == 0.0;
+      for (const auto& [r, c] : corners) {
+        const RasterWindow window = source.read({r, r + patch}, {c, c + patch});
+        if (window.valid.to(torch::kDouble).mean().item<double>() < min_valid) {
+          ++dropped;
+          continue;
+        }
+        writer->append(float_values ? window.data
+                                    : from_model(window.data, bands[0].range, source.data_type()));
+      }
+      used.push_back(fs::path(inputs[file]).filename().string());
+    }
+    const int64_t count = writer->count();
+    const ChipShardInfo info = writer->info();
+    writer->close();
+
+    std::ofstream sidecar(io.dst + ".json");
+    sidecar << "{\n  \"format\": \"geosr-chips\",\n  \"version\": 1,\n  \"dtype\": " << json_string(dtype_name)
+            << ",\n  \"bands\": [";
+    for (size_t i = 0; i < band_numbers.size(); ++i) sidecar << (i ? ", " : "") << band_numbers[i];
+    sidecar.precision(17);
+    sidecar << "],\n  \"chip_size\": " << patch << ",\n  \"count\": " << count
+            << ",\n  \"value_scale\": " << info.value_scale << ",\n  \"value_offset\": " << info.value_offset
+            << ",\n  \"scaling_rule\": " << json_string(rule) << ",\n  \"sampling\": "
+            << (values.count("random") ? "\"random\",\n  \"per_raster\": " + std::to_string(values["random"].as<int64_t>()) +
+                                             ",\n  \"seed\": " + std::to_string(values["seed"].as<uint64_t>())
+                                       : "\"grid\",\n  \"stride\": " + std::to_string(stride))
+            << ",\n  \"min_valid\": " << min_valid << ",\n  \"dropped\": " << dropped << ",\n  \"sources\": [";
+    for (size_t i = 0; i < used.size(); ++i) sidecar << (i ? ",\n    " : "\n    ") << json_string(used[i]);
+    sidecar << "\n  ]\n}\n";
+    if (!sidecar) throw std::runtime_error("cannot write " + io.dst + ".json");
+    if (!io.quiet)
+      std::cout << io.dst << ": " << count << " chips of " << patch << " x " << patch << " x " << band_numbers.size()
+                << " (" << dtype_name << ") from " << used.size() << " rasters, " << dropped
+                << " dropped for NoData\n";
+    if (count == 0) throw std::runtime_error("no chips were cut (all dropped or inputs too small)");
+    return 0;
+  });
+}
+
+}  // namespace geosr::cli

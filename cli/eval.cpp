@@ -1,0 +1,194 @@
+// geosr eval: compare candidate rasters (SR outputs, baselines) with the HR reference over whole
+// scenes, and print one table like the paper's Table 2 (docs/eval.md).
+
+#include <cpl_json.h>
+
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "geosr/eval/raster_evaluation.hpp"
+#include "options.hpp"
+
+namespace geosr::cli {
+namespace {
+
+struct Column {
+  const char* metric;  // as --metrics names it
+  const char* key;     // in the report
+  const char* header;
+};
+
+const Column kColumns[] = {{"rmse", "rmse", "RMSE"},      {"psnr", "psnr", "PSNR dB"},  {"ssim", "ssim", "SSIM"},
+                           {"swd", "swd", "SWDx1e3"},     {"spectrum", "spectrum_db", "HF-spec dB"},
+                           {"fid", "fid", "FID"},         {"kid", "kid", "KID"},       {"kid", "kid_std", "KID std"},
+                           {"seam", "seam", "Seam"},      {"lr", "lr_mae", "LR MAE"}};
+
+bool has(const eval::EvaluationReport& report, const char* metric) {
+  return std::find(report.metrics.begin(), report.metrics.end(), metric) != report.metrics.end();
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, sep)) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+eval::WindowLayout parse_grid(const std::string& text) {
+  const auto items = split(text, ',');
+  try {
+    if (items.size() == 2) {
+      const eval::WindowLayout grid{std::stoll(items[0]), std::stoll(items[1])};
+      if (grid.size > 0 && grid.stride > 0 && grid.stride <= grid.size) return grid;
+    }
+  } catch (const std::exception&) {
+  }
+  throw UsageError("--grid must be WINDOW,STRIDE with 0 < STRIDE <= WINDOW (got '" + text + "')");
+}
+
+void print_table(const eval::EvaluationReport& report, std::ostream& out) {
+  size_t name_width = 20;
+  for (const auto& c : report.candidates) name_width = std::max(name_width, c.path.size() + 2);
+  out << std::left << std::setw(static_cast<int>(name_width)) << "candidate";
+  for (const auto& col : kColumns) {
+    if (has(report, col.metric)) out << std::right << std::setw(12) << col.header;
+  }
+  out << "\n";
+  for (const auto& c : report.candidates) {
+    out << std::left << std::setw(static_cast<int>(name_width)) << c.path;
+    for (const auto& col : kColumns) {
+      if (!has(report, col.metric)) continue;
+      const double v = c.values.at(col.key);
+      const bool small = std::string(col.key).rfind("kid", 0) == 0;
+      out << std::right << std::setw(12) << std::fixed << std::setprecision(small ? 5 : 4) << v;
+    }
+    out << "\n";
+  }
+  out << std::defaultfloat << "reference: " << report.reference << " (MAX " << report.max_value << ")";
+  if (report.reference_seam) out << ", its own seam score " << std::setprecision(4) << *report.reference_seam;
+  if (report.scale) out << ", LR scale " << report.scale;
+  if (has(report, "swd") || has(report, "spectrum")) out << "; " << report.swd_windows << " SWD windows";
+  if (has(report, "fid") || has(report, "kid")) out << "; " << report.fid_windows << " FID windows";
+  out << "\n";
+}
+
+void write_json(const eval::EvaluationReport& report, const std::string& path) {
+  CPLJSONDocument doc;
+  auto root = doc.GetRoot();
+  root.Add("reference", report.reference);
+  root.Add("max_value", report.max_value);
+  if (report.reference_seam) root.Add("reference_seam", *report.reference_seam);
+  if (report.scale) root.Add("lr_scale", static_cast<GInt64>(report.scale));
+  root.Add("swd_windows", static_cast<GInt64>(report.swd_windows));
+  root.Add("fid_windows", static_cast<GInt64>(report.fid_windows));
+  CPLJSONArray candidates;
+  for (const auto& c : report.candidates) {
+    CPLJSONObject entry;
+    entry.Add("path", c.path);
+    // JSON has no infinity (PSNR of identical rasters): written as null.
+    for (const auto& [key, value] : c.values) {
+      if (std::isfinite(value)) {
+        entry.Add(key, value);
+      } else {
+        entry.AddNull(key);
+      }
+    }
+    for (const auto& [key, values] : c.per_band) {
+      CPLJSONArray bands;
+      for (double v : values) bands.Add(v);
+      entry.Add(key + "_per_band", bands);
+    }
+    candidates.Add(entry);
+  }
+  root.Add("candidates", candidates);
+  if (!doc.Save(path)) throw std::runtime_error("cannot write " + path);
+}
+
+void write_csv(const eval::EvaluationReport& report, const std::string& path) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  out << "candidate";
+  for (const auto& col : kColumns) {
+    if (has(report, col.metric)) out << "," << col.key;
+  }
+  out << "\n" << std::setprecision(10);
+  for (const auto& c : report.candidates) {
+    std::string quoted = c.path;
+    for (size_t at = quoted.find('"'); at != std::string::npos; at = quoted.find('"', at + 2)) quoted.insert(at, "\"");
+    out << '"' << quoted << '"';
+    for (const auto& col : kColumns) {
+      if (has(report, col.metric)) out << "," << c.values.at(col.key);
+    }
+    out << "\n";
+  }
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace
+
+int eval_command(const std::vector<std::string>& arguments) {
+  return guarded("eval", [&] {
+    std::vector<std::string> args = arguments;
+    apply_config_options(args);
+    po::options_description options("Options");
+    options.add_options()("help,h", "show this help")
+        ("reference", po::value<std::string>()->value_name("HR.tif"), "the HR reference raster")
+        ("candidate", po::value<std::vector<std::string>>()->value_name("SR.tif"), "a candidate raster (repeatable)")
+        ("lr", po::value<std::string>()->value_name("LR.tif"), "the LR input, for LR consistency")
+        ("grid", po::value<std::string>()->value_name("WINDOW,STRIDE"), "window grid of the candidates (seam score)")
+        ("metrics", po::value<std::string>()->value_name("LIST"),
+         "comma list of rmse,psnr,ssim,swd,spectrum,fid,kid,seam,lr (default: all whose inputs are given)")
+        ("inception", po::value<std::string>()->value_name("PATH"),
+         "clean-fid inception-2015-12-05.pt for FID/KID (default $GEOSR_INCEPTION)")
+        ("device", po::value<std::string>()->default_value("cpu"), "where the feature network runs (cpu, cuda)")
+        ("batch", po::value<int64_t>()->default_value(16), "feature network batch size")
+        ("max-value", po::value<double>(), "MAX for PSNR/SSIM (default: from the data type, 255 for Byte)")
+        ("seed", po::value<uint64_t>()->default_value(0), "seed of SWD and KID sampling")
+        ("json", po::value<std::string>()->value_name("OUT.json"), "write the results as JSON")
+        ("csv", po::value<std::string>()->value_name("OUT.csv"), "write the results as CSV")
+        ("quiet,q", "do not print the table");
+    po::variables_map values;
+    try {
+      const auto style = po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
+      po::store(po::command_line_parser(args).options(options).style(style).run(), values);
+      po::notify(values);
+    } catch (const po::error& e) {
+      throw UsageError(e.what());
+    }
+    if (values.count("help")) {
+      std::cout << "Usage: geosr eval --reference HR.tif --candidate SR.tif [--candidate ...] [options]\n\n" << options;
+      return 0;
+    }
+    if (!values.count("reference") || !values.count("candidate")) {
+      throw UsageError("need --reference HR.tif and at least one --candidate SR.tif");
+    }
+    eval::RasterEvalOptions opts;
+    if (values.count("lr")) opts.lr_path = values["lr"].as<std::string>();
+    if (values.count("grid")) opts.grid = parse_grid(values["grid"].as<std::string>());
+    if (values.count("metrics")) opts.metrics = split(values["metrics"].as<std::string>(), ',');
+    if (values.count("inception")) opts.inception_path = values["inception"].as<std::string>();
+    if (values.count("max-value")) opts.max_value = values["max-value"].as<double>();
+    opts.device = torch::Device(values["device"].as<std::string>());
+    opts.batch_size = values["batch"].as<int64_t>();
+    opts.seed = values["seed"].as<uint64_t>();
+    for (const auto& m : opts.metrics) {
+      const auto& names = eval::metric_names();
+      if (std::find(names.begin(), names.end(), m) == names.end()) throw UsageError("unknown metric '" + m + "'");
+    }
+    const auto report = eval::evaluate_rasters(values["reference"].as<std::string>(),
+                                               values["candidate"].as<std::vector<std::string>>(), opts);
+    if (!values.count("quiet")) print_table(report, std::cout);
+    if (values.count("json")) write_json(report, values["json"].as<std::string>());
+    if (values.count("csv")) write_csv(report, values["csv"].as<std::string>());
+    return 0;
+  });
+}
+
+}  // namespace geosr::cli

@@ -1,0 +1,84 @@
+// geosr info: what the raster is, and what geosr would do with it by default.
+
+#include <cmath>
+#include <iostream>
+
+#include <ogr_spatialref.h>
+
+#include "commands.hpp"
+#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/georef.hpp"
+#include "resample_job.hpp"
+
+namespace geosr::cli {
+namespace {
+
+std::string crs_summary(const std::string& wkt) {
+  if (wkt.empty()) return "none";
+  OGRSpatialReference srs;
+  if (srs.importFromWkt(wkt.c_str()) != OGRERR_NONE) return "unreadable";
+  std::string text = srs.GetName() ? srs.GetName() : "unnamed";
+  const char* authority = srs.GetAuthorityName(nullptr);
+  const char* code = srs.GetAuthorityCode(nullptr);
+  if (authority && code) text += std::string(" (") + authority + ":" + code + ")";
+  return text;
+}
+
+std::string mask_summary(const BandInfo& band) {
+  if (band.mask_flags & GMF_ALL_VALID) return "all valid";
+  if (band.mask_flags & GMF_NODATA) return "NoData value";
+  if (band.mask_flags & GMF_ALPHA) return band.color == GCI_AlphaBand ? "alpha band" : "alpha band (ignored when processed)";
+  if (band.mask_flags & GMF_PER_DATASET) return "per-dataset mask";
+  return "mask band";
+}
+
+}  // namespace
+
+int info_command(const std::vector<std::string>& arguments) {
+  return guarded("info", [&] {
+    std::vector<std::string> args = arguments;
+    apply_config_options(args);
+    po::variables_map values;
+    if (!parse("info", "[options] SRC", args, io_options(false), false, values)) return 0;
+    const IoOptions io = read_io_options(values);
+    const RasterSource source(io.src, io.bands, io.in_ranges);
+
+    std::cout << "File: " << source.path() << "\n"
+              << "Driver: " << source.driver_name() << "\n"
+              << "Size: " << source.width() << " x " << source.height() << " pixels, " << source.bands().size()
+              << " band(s) selected\n"
+              << "Block: " << source.block_size()[0] << " x " << source.block_size()[1] << "\n"
+              << "CRS: " << crs_summary(source.crs_wkt()) << "\n";
+    if (const auto& gt = source.geotransform()) {
+      const auto size = pixel_size(*gt);
+      std::cout << "Geotransform: " << format_number((*gt)[0]) << ", " << format_number((*gt)[1]) << ", "
+                << format_number((*gt)[2]) << ", " << format_number((*gt)[3]) << ", " << format_number((*gt)[4])
+                << ", " << format_number((*gt)[5]) << "\n"
+                << "Pixel size: " << format_number(size[0]) << " x " << format_number(size[1])
+                << ((*gt)[2] != 0.0 || (*gt)[4] != 0.0 ? " (rotated)" : "") << "\n";
+    } else {
+      std::cout << "Geotransform: none\n";
+    }
+    for (const auto& band : source.bands()) {
+      std::cout << "Band " << band.index << ": " << GDALGetDataTypeName(band.type) << ", "
+                << GDALGetColorInterpretationName(band.color);
+      if (!band.description.empty()) std::cout << ", \"" << band.description << "\"";
+      std::cout << ", NoData " << (band.nodata ? format_number(*band.nodata) : std::string("none")) << ", mask "
+                << mask_summary(band) << ", values " << format_number(band.range.lo) << " .. "
+                << format_number(band.range.hi) << " -> [-1, 1]\n";
+    }
+    std::cout << "geosr defaults:\n"
+              << "  sr: --method bicubic, --scale S or --tr XRES YRES required; e.g. --scale 5 gives "
+              << source.width() * 5 << " x " << source.height() * 5 << " pixels\n"
+              << "  degrade: --scale 5 (area) gives " << std::llround(source.width() / 5.0) << " x "
+              << std::llround(source.height() / 5.0) << " pixels\n"
+              << "  output: COG, " << GDALGetDataTypeName(source.data_type()) << ", invalid pixels as "
+              << (source.bands().front().nodata ? "NoData" : source.has_invalid_pixels() ? "internal mask" : "none (all valid)")
+              << ", options";
+    for (const auto& option : default_cog_options()) std::cout << " " << option;
+    std::cout << "\n";
+    return 0;
+  });
+}
+
+}  // namespace geosr::cli

@@ -1,0 +1,66 @@
+// geosr: super-resolution of geospatial rasters. Dispatches to one subcommand per file.
+
+#include <cpl_error.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "geosr/core/runtime.hpp"
+#include "geosr/version.hpp"
+#include "options.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>&);
+};
+
+const Command kCommands[] = {
+    {"info", "describe a raster and what geosr would do with it", geosr::cli::info_command},
+    {"degrade", "make a low-resolution raster by area downsampling (--scale, default 5)", geosr::cli::degrade_command},
+    {"sr", "super-resolve a raster (--method bicubic; --scale S or --tr XRES YRES)", geosr::cli::sr_command},
+    {"chips", "cut HR training chips from rasters into a chip shard (docs/chips.md)", geosr::cli::chips_command},
+    {"train", "train an SR3 model on chip shards (--chips, --out, --max-steps / --time-limit)", geosr::cli::train_command},
+    {"eval", "compare candidates with the HR reference (--reference, --candidate; docs/eval.md)", geosr::cli::eval_command},
+};
+
+void usage(std::ostream& out) {
+  out << "Usage: geosr COMMAND [options] SRC [DST]\n\nCommands:\n";
+  for (const auto& command : kCommands) out << "  " << command.name << std::string(10 - std::strlen(command.name), ' ') << command.summary << "\n";
+  out << "\nGDAL-style options: -b BAND, -co NAME=VALUE, --config KEY VALUE, -q, --overwrite.\n"
+         "Run 'geosr COMMAND --help' for the options of a command.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // GDAL's own messages are folded into geosr's one-line errors instead of printed as they come.
+  CPLSetErrorHandler(CPLQuietErrorHandler);
+  return geosr::cli::guarded("", [&] {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+      usage(std::cerr);
+      return 2;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      usage(std::cout);
+      return 0;
+    }
+    if (args[0] == "--version") {
+      std::cout << "geosr " << geosr::kVersion << "\n";
+      return 0;
+    }
+    for (const auto& command : kCommands) {
+      if (args[0] == command.name) {
+        geosr::configure_threads();
+        return command.run({args.begin() + 1, args.end()});
+      }
+    }
+    throw geosr::cli::UsageError("unknown command '" + args[0] + "' (commands: info, degrade, sr)");
+  });
+}

@@ -1,0 +1,164 @@
+#include "options.hpp"
+
+#include <iostream>
+#include <sstream>
+
+#include <c10/util/Exception.h>
+#include <cpl_conv.h>
+
+namespace geosr::cli {
+
+std::vector<std::vector<std::string>> take_option(std::vector<std::string>& args, const std::string& name,
+                                                  size_t count) {
+  std::vector<std::vector<std::string>> found;
+  for (size_t i = 0; i < args.size();) {
+    if (args[i] != name) {
+      ++i;
+      continue;
+    }
+    if (i + count >= args.size()) {
+      throw UsageError(name + " needs " + std::to_string(count) + " value" + (count == 1 ? "" : "s"));
+    }
+    found.emplace_back(args.begin() + static_cast<long>(i) + 1, args.begin() + static_cast<long>(i + count) + 1);
+    args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + count) + 1);
+  }
+  return found;
+}
+
+void apply_config_options(std::vector<std::string>& args) {
+  for (const auto& pair : take_option(args, "--config", 2)) CPLSetConfigOption(pair[0].c_str(), pair[1].c_str());
+}
+
+po::options_description io_options(bool writes) {
+  po::options_description options("Options");
+  options.add_options()
+      ("b", po::value<std::vector<std::string>>()->value_name("BAND"),
+       "input band (1-based); repeat or give a comma list (default: all bands)")
+      ("in-range", po::value<std::vector<std::string>>()->value_name("LO,HI"),
+       "input values mapped to [-1, 1]: one pair for all bands or one per band (default: by data type: "
+       "Byte 0,255; UInt16 0,65535; Int16 -32768,32767; UInt32 0,4294967295; Float 0,1)");
+  if (writes) {
+    options.add_options()
+        ("co", po::value<std::vector<std::string>>()->value_name("NAME=VALUE"),
+         "COG creation option, overrides the defaults (COMPRESS=ZSTD or DEFLATE, PREDICTOR=2, BIGTIFF=IF_SAFER, "
+         "OVERVIEW_RESAMPLING=AVERAGE)")
+        ("overwrite", po::bool_switch(), "replace DST if it exists");
+  }
+  options.add_options()
+      ("q", po::bool_switch(), "quiet: no progress")
+      ("config", po::value<std::string>()->value_name("KEY VALUE"), "set a GDAL configuration option")
+      ("help", "show this help");
+  return options;
+}
+
+bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
+           const po::options_description& options, bool writes, po::variables_map& values) {
+  po::options_description all;
+  all.add(options);
+  all.add_options()("src", po::value<std::string>())("dst", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("src", 1);
+  if (writes) positional.add("dst", 1);
+  try {
+    const auto style = po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
+    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (values.count("help")) {
+    std::cout << "Usage: geosr " << command << " " << synopsis << "\n\n" << options;
+    return false;
+  }
+  if (!values.count("src") || (writes && !values.count("dst"))) {
+    throw UsageError(std::string("missing ") + (values.count("src") ? "DST" : "SRC") + " (usage: geosr " + command +
+                     " " + synopsis + ")");
+  }
+  return true;
+}
+
+namespace {
+
+std::vector<int> parse_bands(const std::vector<std::string>& items) {
+  std::vector<int> bands;
+  for (const auto& item : items) {
+    std::stringstream stream(item);
+    std::string token;
+    while (std::getline(stream, token, ',')) {
+      size_t used = 0;
+      int band = 0;
+      try {
+        band = std::stoi(token, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != token.size() || band < 1) {
+        throw UsageError("-b: '" + token + "' is not a band number (1, 2, ...)");
+      }
+      bands.push_back(band);
+    }
+  }
+  return bands;
+}
+
+}  // namespace
+
+IoOptions read_io_options(const po::variables_map& values) {
+  IoOptions io;
+  io.src = values["src"].as<std::string>();
+  if (values.count("dst")) io.dst = values["dst"].as<std::string>();
+  if (values.count("b")) io.bands = parse_bands(values["b"].as<std::vector<std::string>>());
+  if (values.count("in-range")) {
+    for (const auto& text : values["in-range"].as<std::vector<std::string>>()) {
+      try {
+        for (const auto& range : parse_ranges(text)) io.in_ranges.push_back(range);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+      }
+    }
+  }
+  if (values.count("co")) io.creation_options = values["co"].as<std::vector<std::string>>();
+  for (const auto& option : io.creation_options) {
+    if (option.find('=') == std::string::npos || option.front() == '=') {
+      throw UsageError("-co takes NAME=VALUE (got '" + option + "')");
+    }
+  }
+  io.quiet = values["q"].as<bool>();
+  if (values.count("overwrite")) io.overwrite = values["overwrite"].as<bool>();
+  return io;
+}
+
+namespace {
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+int guarded(const std::string& command, const std::function<int()>& body) {
+  const std::string prefix = command.empty() ? "geosr" : "geosr " + command;
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    std::cerr << prefix << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << prefix << ": error: " << first_line(e.what_without_backtrace()) << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    for (char& c : message) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    std::cerr << prefix << ": error: " << message << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << prefix << ": error: unexpected failure\n";
+    return 1;
+  }
+}
+
+void warn(const std::string& command, const std::string& message) {
+  std::cerr << "geosr " << command << ": warning: " << message << "\n";
+}
+
+}  // namespace geosr::cli

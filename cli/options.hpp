@@ -1,0 +1,55 @@
+#pragma once
+// Options shared by the subcommands, spelled as in GDAL's utilities, and the error convention:
+// "geosr <command>: error: <one line>" on stderr, exit 2 for usage errors and 1 for the rest.
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "geosr/io/value_range.hpp"
+
+namespace geosr::cli {
+
+namespace po = boost::program_options;
+
+// A mistake in the command line (exit code 2).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Removes every occurrence of option `name` with its `count` values from `args` and returns the
+// values. Boost cannot take options with two values (--config KEY VALUE, --tr XRES YRES).
+std::vector<std::vector<std::string>> take_option(std::vector<std::string>& args, const std::string& name,
+                                                  size_t count);
+
+// Applies and removes every --config KEY VALUE (GDAL configuration options).
+void apply_config_options(std::vector<std::string>& args);
+
+struct IoOptions {
+  std::string src;
+  std::string dst;
+  std::vector<int> bands;                    // -b, 1-based; empty: all
+  std::vector<ValueRange> in_ranges;         // --in-range
+  std::vector<std::string> creation_options; // -co NAME=VALUE
+  bool quiet = false;                        // -q
+  bool overwrite = false;                    // --overwrite
+};
+
+// -b, --in-range (and, when `writes`, -co, --overwrite), -q, --help.
+po::options_description io_options(bool writes);
+
+// Parses `args` (positional SRC [DST]) with `options`; returns false after printing help.
+bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
+           const po::options_description& options, bool writes, po::variables_map& values);
+IoOptions read_io_options(const po::variables_map& values);
+
+// Runs `body`, turning exceptions into the one-line error and the exit code.
+int guarded(const std::string& command, const std::function<int()>& body);
+
+void warn(const std::string& command, const std::string& message);
+
+}  // namespace geosr::cli

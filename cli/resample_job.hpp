@@ -1,0 +1,35 @@
+#pragma once
+// The part `geosr degrade` and `geosr sr --method bicubic` share: resample SRC to a new grid
+// through the block pipeline and write DST as a COG.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "geosr/core/resample/resample.hpp"
+#include "geosr/io/raster_source.hpp"
+#include "options.hpp"
+
+namespace geosr::cli {
+
+struct ResampleJob {
+  std::string command;                          // for messages: "sr", "degrade"
+  ResampleKernel kernel = ResampleKernel::Cubic;
+  int64_t width = 0;                            // output size
+  int64_t height = 0;
+  std::string method;                           // GEOSR_METHOD
+  std::string scale;                            // GEOSR_SCALE
+};
+
+// Refuses outputs that GDAL cannot address (more than 2^31 - 1 pixels per side).
+void check_output_size(int64_t width, int64_t height);
+
+// Checks DST against SRC before any work: never the input itself.
+void check_not_input(const IoOptions& io);
+
+int run_resample_job(const ResampleJob& job, const RasterSource& source, const IoOptions& io);
+
+// Shortest decimal text of a number ("5", "2.5").
+std::string format_number(double value);
+
+}  // namespace geosr::cli

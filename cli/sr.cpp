@@ -1,0 +1,130 @@
+// geosr sr: super-resolve SRC to DST, by bicubic interpolation (block-wise) or by InfScene-SR joint
+// diffusion denoising with a trained model (diffusion_job.hpp).
+
+#include <cmath>
+
+#include "commands.hpp"
+#include "diffusion_job.hpp"
+#include "resample_job.hpp"
+
+namespace geosr::cli {
+namespace {
+
+constexpr double kMaxScale = 100.0;
+
+double parse_positive(const std::string& text, const std::string& what) {
+  size_t used = 0;
+  double value = 0.0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(value) || value <= 0.0) {
+    throw UsageError(what + " must be a positive number (got '" + text + "')");
+  }
+  return value;
+}
+
+void check_scale(double scale, const std::string& what) {
+  if (!std::isfinite(scale) || scale <= 1.0) {
+    throw UsageError(what + " must be greater than 1 (got " + format_number(scale) + "); geosr sr only enlarges");
+  }
+  if (scale > kMaxScale) {
+    throw UsageError(what + " " + format_number(scale) + " is absurdly large (at most " +
+                     format_number(kMaxScale) + ")");
+  }
+}
+
+}  // namespace
+
+int sr_command(const std::vector<std::string>& arguments) {
+  return guarded("sr", [&] {
+    std::vector<std::string> args = arguments;
+    apply_config_options(args);
+    const auto tr = take_option(args, "--tr", 2);
+    auto options = io_options(true);
+    options.add_options()
+        ("method", po::value<std::string>()->default_value("bicubic"), "bicubic | diffusion")
+        ("scale", po::value<double>()->value_name("S"), "enlargement factor (> 1, at most 100)")
+        ("tr", po::value<std::string>()->value_name("XRES YRES"),
+         "target pixel size in georeferenced units instead of --scale");
+    po::options_description diffusion("Diffusion options (--method diffusion)");
+    diffusion.add_options()
+        ("model", po::value<std::string>()->value_name("FILE"), "model (.safetensors); default $GEOSR_MODEL or the bundled one")
+        ("steps", po::value<int>()->default_value(50), "denoising steps (re-spaced training schedule)")
+        ("sampler", po::value<std::string>()->default_value("ddpm"), "ddpm | ddim")
+        ("eta", po::value<double>()->default_value(0.0), "DDIM eta (0: deterministic)")
+        ("fusion", po::value<std::string>()->default_value("sdvc"), "sdvc | vcf | avg | none (independent tiles)")
+        ("weights", po::value<std::string>()->default_value("cone"), "window weights: cone | tent | gaussian | uniform")
+        ("window", po::value<int64_t>()->default_value(0), "window size in output pixels (0: 128)")
+        ("stride", po::value<int64_t>()->default_value(0), "window stride (0: 3/4 of the window)")
+        ("batch", po::value<int64_t>()->default_value(8), "windows per network call")
+        ("seed", po::value<uint64_t>()->default_value(0), "noise seed; the same seed gives the same bytes")
+        ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N")
+        ("precision", po::value<std::string>()->default_value("fp32"), "fp32 | bf16 | fp16 (CUDA autocast)")
+        ("dry-run", po::bool_switch(), "print the work and memory the job needs, compute nothing");
+    options.add(diffusion);
+    po::variables_map values;
+    if (!parse("sr", "[options] (--scale S | --tr XRES YRES) SRC DST", args, options, true, values)) return 0;
+    const IoOptions io = read_io_options(values);
+
+    const std::string method = values["method"].as<std::string>();
+    if (method != "bicubic" && method != "diffusion") {
+      throw UsageError("unknown method '" + method + "' (available: bicubic, diffusion)");
+    }
+    if (values.count("scale") && !tr.empty()) throw UsageError("give either --scale or --tr, not both");
+    if (tr.size() > 1) throw UsageError("--tr given more than once");
+    if (values.count("scale")) check_scale(values["scale"].as<double>(), "--scale");
+    const double xres = tr.empty() ? 0.0 : parse_positive(tr[0][0], "--tr XRES");
+    const double yres = tr.empty() ? 0.0 : parse_positive(tr[0][1], "--tr YRES");
+    check_not_input(io);
+
+    if (method == "diffusion") {
+      if (!tr.empty()) throw UsageError("--tr is not supported with --method diffusion; give --scale (or none: the model's)");
+      DiffusionJob job;
+      job.model = values.count("model") ? values["model"].as<std::string>() : default_model_path();
+      if (values.count("scale")) {
+        const double scale = values["scale"].as<double>();
+        if (scale != std::floor(scale)) throw UsageError("--scale must be an integer with --method diffusion");
+        job.scale = static_cast<int64_t>(scale);
+      }
+      job.steps = values["steps"].as<int>();
+      job.sampler = values["sampler"].as<std::string>();
+      job.eta = values["eta"].as<double>();
+      job.fusion = values["fusion"].as<std::string>();
+      job.weights = values["weights"].as<std::string>();
+      job.window = values["window"].as<int64_t>();
+      job.stride = values["stride"].as<int64_t>();
+      job.batch = values["batch"].as<int64_t>();
+      job.seed = values["seed"].as<uint64_t>();
+      job.device = values["device"].as<std::string>();
+      job.precision = values["precision"].as<std::string>();
+      job.dry_run = values["dry-run"].as<bool>();
+      return run_diffusion_job(job, io);
+    }
+    if (!values.count("scale") && tr.empty()) throw UsageError("give --scale S or --tr XRES YRES");
+
+    const RasterSource source(io.src, io.bands, io.in_ranges);
+    ResampleJob job{"sr", ResampleKernel::Cubic, 0, 0, "bicubic", ""};
+    if (values.count("scale")) {
+      const double scale = values["scale"].as<double>();
+      job.width = std::llround(static_cast<double>(source.width()) * scale);
+      job.height = std::llround(static_cast<double>(source.height()) * scale);
+      job.scale = format_number(scale);
+    } else {
+      if (!source.geotransform()) throw std::runtime_error("--tr needs a georeferenced input; " + io.src + " has no geotransform");
+      const auto size = pixel_size(*source.geotransform());
+      const double sx = size[0] / xres, sy = size[1] / yres;
+      check_scale(sx, "the scale --tr implies along x");
+      check_scale(sy, "the scale --tr implies along y");
+      job.width = std::llround(static_cast<double>(source.width()) * sx);
+      job.height = std::llround(static_cast<double>(source.height()) * sy);
+      job.scale = sx == sy ? format_number(sx) : format_number(sx) + "," + format_number(sy);
+    }
+    check_output_size(job.width, job.height);
+    return run_resample_job(job, source, io);
+  });
+}
+
+}  // namespace geosr::cli

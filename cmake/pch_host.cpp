@@ -1,0 +1,1 @@
+// Compiles the precompiled header that executables share (see src/core/CMakeLists.txt).

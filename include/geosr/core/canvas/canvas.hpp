@@ -1,0 +1,51 @@
+#pragma once
+// Where the scene's state lives during joint denoising. The window step logic only reads y_t over
+// a window and adds contributions to an accumulator, so an out-of-core canvas (tiles on disk) can
+// replace the in-memory one without touching it.
+
+#include <functional>
+#include <mutex>
+
+#include <torch/torch.h>
+
+#include "geosr/core/fusion/fuser.hpp"
+#include "geosr/core/grid/window_grid.hpp"
+
+namespace geosr {
+
+// Reads a (C, h, w) float32 region of a raster in grid coordinates (e.g. the condition).
+using RegionReader = std::function<torch::Tensor(const Region&)>;
+
+class Canvas {
+ public:
+  virtual ~Canvas() = default;
+  // y_t over `region`, (C, h, w) float32.
+  virtual torch::Tensor read(const Region& region) = 0;
+  // Adds fixed-point planes (planes, C, h, w) int64 to the accumulator over `region`. Safe to call
+  // from several threads; the result does not depend on the order of calls.
+  virtual void accumulate(const Region& region, const torch::Tensor& planes) = 0;
+  // Replaces y_t by y_{t-1} = fuser.finish(accumulator) and clears the accumulator.
+  virtual void finish_step(const Fuser& fuser) = 0;
+};
+
+// The whole extent in RAM: y (C, H, W) float32 plus the int64 accumulator planes.
+class MemoryCanvas : public Canvas {
+ public:
+  MemoryCanvas(torch::Tensor initial, int planes);
+
+  torch::Tensor read(const Region& region) override;
+  void accumulate(const Region& region, const torch::Tensor& planes) override;
+  void finish_step(const Fuser& fuser) override;
+
+  const torch::Tensor& state() const { return state_; }
+
+ private:
+  torch::Tensor state_;        // (C, H, W) float32
+  torch::Tensor accumulator_;  // (planes, C, H, W) int64
+  std::mutex mutex_;
+};
+
+// Reads regions of an in-memory (C, H, W) tensor.
+RegionReader tensor_reader(torch::Tensor raster);
+
+}  // namespace geosr

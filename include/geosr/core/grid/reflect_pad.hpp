@@ -1,0 +1,12 @@
+#pragma once
+// Pads a (..., H, W) raster at the bottom/right to (height, width) by mirror reflection about the
+// last row/column (numpy "reflect"), repeated as often as needed, so even a 1-pixel-wide scene can
+// fill a whole window.
+
+#include <torch/torch.h>
+
+namespace geosr {
+
+torch::Tensor reflect_pad(const torch::Tensor& raster, int64_t height, int64_t width);
+
+}  // namespace geosr

@@ -1,0 +1,70 @@
+#pragma once
+// SR3 training: L1 loss on the predicted noise, AdamW, an exponential moving average (EMA) of the
+// weights, gradient accumulation and bf16 autocast on CUDA. A checkpoint is the EMA model as a
+// self-describing safetensors file (what inference loads) plus `<name>.state.pt` beside it holding
+// the raw weights, the optimizer state and the step count (what --resume needs).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "geosr/core/diffusion/schedule.hpp"
+#include "geosr/core/network/model_file.hpp"
+#include "geosr/core/network/unet.hpp"
+#include "geosr/core/train/batch_loader.hpp"
+#include "geosr/core/train/chip_dataset.hpp"
+
+namespace geosr {
+
+struct TrainerOptions {
+  BatchSpec batch;          // one micro-batch
+  int64_t accumulate = 1;   // micro-batches per optimizer step
+  double lr = 1e-4;
+  double weight_decay = 1e-2;
+  double ema_decay = 0.999;
+  uint64_t seed = 0;
+  int workers = 2;          // data-loading threads; 0 loads on the training thread
+  torch::Device device = torch::kCPU;
+  bool bf16 = true;         // autocast to bf16 (CUDA only; ignored on CPU)
+};
+
+class Trainer {
+ public:
+  // `model` is trained in place; the EMA starts as a copy of it.
+  Trainer(UNet model, NoiseSchedule schedule, std::shared_ptr<const ChipDataset> data, TrainerOptions options);
+
+  // One optimizer step over `accumulate` micro-batches; returns their mean L1 loss.
+  double step();
+  int64_t steps_done() const { return step_; }
+
+  UNet& model() { return model_; }
+  UNet& ema() { return ema_; }
+  const NoiseSchedule& schedule() const { return schedule_; }
+  const TrainerOptions& options() const { return options_; }
+
+  // Writes `model_path` (EMA weights + metadata) and state_path(model_path).
+  void save(const std::string& model_path, const Metadata& metadata);
+  // Restores weights, EMA, optimizer and step from a checkpoint written by save().
+  void resume(const std::string& model_path);
+
+  static std::string state_path(const std::string& model_path);
+
+ private:
+  void update_ema();
+
+  UNet model_;
+  UNet ema_;
+  NoiseSchedule schedule_;
+  std::shared_ptr<const ChipDataset> data_;
+  TrainerOptions options_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<BatchLoader> loader_;  // created at the first step, for the batch number due then
+  int64_t step_ = 0;
+};
+
+// Copies the weights and buffers of `from` into `to` (same configuration).
+void copy_weights(UNet& from, UNet& to);
+
+}  // namespace geosr

@@ -1,0 +1,40 @@
+#pragma once
+// Everything the COG writer needs to know about the output raster.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gdal.h>
+
+#include "geosr/io/georef.hpp"
+#include "geosr/io/value_range.hpp"
+
+namespace geosr {
+
+class RasterSource;
+
+struct OutputSpec {
+  int64_t width = 0;
+  int64_t height = 0;
+  GDALDataType type = GDT_Byte;
+  std::vector<ValueRange> ranges;  // model range -> output values, one per band
+  std::vector<GDALColorInterp> colors;
+  std::vector<std::string> descriptions;
+  std::optional<GeoTransform> geotransform;
+  std::string crs_wkt;
+  // Invalid pixels: written as this NoData value when set, else recorded in an internal
+  // per-dataset mask when `mask` is true (and not recorded at all otherwise).
+  std::optional<double> nodata;
+  bool mask = false;
+  std::map<std::string, std::string> metadata;   // dataset metadata, e.g. GEOSR_METHOD
+  std::vector<std::string> creation_options;     // NAME=VALUE, override the COG defaults
+  bool overwrite = false;
+};
+
+// The output grid of `source` resampled to width x height: same bands, type, value rule, CRS,
+// NoData or mask, and the geotransform scaled to the new pixel size over the same extent.
+OutputSpec output_spec_for(const RasterSource& source, int64_t width, int64_t height);
+
+}  // namespace geosr

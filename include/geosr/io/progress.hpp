@@ -1,0 +1,11 @@
+#pragma once
+// Progress in the style of GDAL's utilities ("0...10...20...30...40...50...60...70...80...90...100 - done.").
+
+#include <gdal.h>
+
+namespace geosr {
+
+// Like GDALTermProgress, but on stderr so that stdout stays free for the program's own output.
+int CPL_STDCALL stderr_progress(double complete, const char* message, void* data);
+
+}  // namespace geosr

@@ -1,0 +1,77 @@
+#pragma once
+// A GDAL raster opened for reading model-range windows: band selection, the per-band value rule,
+// and a validity mask from NoData values and mask bands.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gdal.h>
+#include <torch/torch.h>
+
+#include "geosr/core/resample/resample.hpp"
+#include "geosr/io/georef.hpp"
+#include "geosr/io/value_range.hpp"
+
+class GDALDataset;
+
+namespace geosr {
+
+struct BandInfo {
+  int index = 0;  // 1-based, in the file
+  GDALDataType type = GDT_Unknown;
+  ValueRange range;
+  std::optional<double> nodata;
+  GDALColorInterp color = GCI_Undefined;
+  std::string description;
+  int mask_flags = GMF_ALL_VALID;  // GDALRasterBand::GetMaskFlags
+};
+
+// Window of the raster in model space.
+struct RasterWindow {
+  torch::Tensor data;   // (bands, h, w) float32; invalid samples hold 0 so results never depend on them
+  torch::Tensor valid;  // (h, w) bool; a pixel is valid when any selected band is valid there
+};
+
+class RasterSource {
+ public:
+  // `bands`: 1-based band numbers (empty: all). `ranges`: see ranges_for_bands. Throws
+  // std::runtime_error with a one-line reason (missing, unreadable, not a raster, bad band).
+  explicit RasterSource(const std::string& path, const std::vector<int>& bands = {},
+                        const std::vector<ValueRange>& ranges = {});
+  ~RasterSource();
+  RasterSource(RasterSource&&) noexcept;
+  RasterSource& operator=(RasterSource&&) noexcept;
+
+  const std::string& path() const { return path_; }
+  std::string driver_name() const;
+  int64_t width() const { return width_; }
+  int64_t height() const { return height_; }
+  const std::vector<BandInfo>& bands() const { return bands_; }
+  // The file's natural block (tile or strip) of the first selected band: {width, height}.
+  std::array<int64_t, 2> block_size() const { return block_size_; }
+  const std::optional<GeoTransform>& geotransform() const { return geotransform_; }
+  const std::string& crs_wkt() const { return crs_wkt_; }  // empty when the file has none
+  // Whether some pixels may be invalid (a NoData value or a mask band on a selected band).
+  bool has_invalid_pixels() const { return masked_; }
+  // The smallest GDAL type that holds every selected band.
+  GDALDataType data_type() const;
+
+  // Reads rows x cols (half-open, inside the raster); throws std::runtime_error on read errors.
+  RasterWindow read(Span rows, Span cols) const;
+
+ private:
+  std::string path_;
+  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> dataset_;
+  int64_t width_ = 0;
+  int64_t height_ = 0;
+  std::vector<BandInfo> bands_;
+  std::array<int64_t, 2> block_size_{};
+  std::optional<GeoTransform> geotransform_;
+  std::string crs_wkt_;
+  bool masked_ = false;
+  bool alpha_is_data_ = false;
+};
+
+}  // namespace geosr

@@ -1,0 +1,44 @@
+#include <stdexcept>
+
+#include "geosr/core/canvas/canvas.hpp"
+
+namespace geosr {
+
+using torch::indexing::Slice;
+
+namespace {
+
+torch::Tensor region_of(const torch::Tensor& raster, const Region& r) {
+  const int64_t h = raster.size(-2), w = raster.size(-1);
+  if (r.y0 < 0 || r.x0 < 0 || r.y1 > h || r.x1 > w || r.empty())
+    throw std::runtime_error("canvas: region outside the raster");
+  return raster.index({"...", Slice(r.y0, r.y1), Slice(r.x0, r.x1)});
+}
+
+}  // namespace
+
+MemoryCanvas::MemoryCanvas(torch::Tensor initial, int planes)
+    : state_(initial.to(torch::kFloat32).contiguous()),
+      accumulator_(torch::zeros({planes, state_.size(0), state_.size(1), state_.size(2)},
+                                torch::kInt64)) {
+  if (initial.dim() != 3) throw std::runtime_error("canvas: initial state must be (C, H, W)");
+}
+
+torch::Tensor MemoryCanvas::read(const Region& region) { return region_of(state_, region).clone(); }
+
+void MemoryCanvas::accumulate(const Region& region, const torch::Tensor& planes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  region_of(accumulator_, region).add_(planes);
+}
+
+void MemoryCanvas::finish_step(const Fuser& fuser) {
+  const Region all{0, 0, state_.size(1), state_.size(2)};
+  state_ = fuser.finish(all, accumulator_).contiguous();
+  accumulator_.zero_();
+}
+
+RegionReader tensor_reader(torch::Tensor raster) {
+  return [raster](const Region& r) { return region_of(raster, r); };
+}
+
+}  // namespace geosr

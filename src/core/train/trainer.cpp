@@ -1,0 +1,121 @@
+#include "geosr/core/train/trainer.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "geosr/core/train/autocast_guard.hpp"
+
+namespace geosr {
+
+void copy_weights(UNet& from, UNet& to) {
+  torch::NoGradGuard no_grad;
+  auto source = from->named_parameters();
+  for (auto& item : to->named_parameters()) item.value().copy_(source[item.key()]);
+  auto source_buffers = from->named_buffers();
+  for (auto& item : to->named_buffers()) item.value().copy_(source_buffers[item.key()]);
+}
+
+Trainer::Trainer(UNet model, NoiseSchedule schedule, std::shared_ptr<const ChipDataset> data,
+                 TrainerOptions options)
+    : model_(std::move(model)), ema_(model_->config()), schedule_(std::move(schedule)), data_(std::move(data)),
+      options_(options) {
+  if (!data_) throw std::runtime_error("trainer needs training chips");
+  if (data_->channels() != model_->config().image_channels())
+    throw std::runtime_error("chips have " + std::to_string(data_->channels()) + " bands but the model expects " +
+                             std::to_string(model_->config().image_channels()));
+  if (options_.accumulate < 1) throw std::runtime_error("gradient accumulation must be at least 1");
+  model_->to(options_.device);
+  ema_->to(options_.device);
+  copy_weights(model_, ema_);
+  ema_->eval();
+  for (auto& p : ema_->parameters()) p.set_requires_grad(false);
+  model_->train();
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      model_->parameters(), torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay));
+}
+
+double Trainer::step() {
+  if (!loader_) {
+    auto data = data_;
+    auto spec = options_.batch;
+    auto schedule = schedule_;
+    auto seed = options_.seed;
+    loader_ = std::make_unique<BatchLoader>(
+        [data, spec, schedule, seed](int64_t index) { return draw_batch(*data, spec, schedule, seed, index); },
+        step_ * options_.accumulate, options_.workers, 2 * std::max(options_.workers, 1));
+  }
+  const bool autocast = options_.bf16 && options_.device.is_cuda();
+  model_->train();
+  optimizer_->zero_grad();
+  double total = 0.0;
+  for (int64_t micro = 0; micro < options_.accumulate; ++micro) {
+    const TrainingBatch batch = loader_->next().to(options_.device);
+    torch::Tensor loss;
+    {
+      CudaAutocastGuard guard(autocast);
+      const auto predicted = model_->forward(torch::cat({batch.condition, batch.noisy}, 1), batch.noise_level);
+      loss = torch::l1_loss(predicted.to(torch::kFloat), batch.noise);
+    }
+    (loss / static_cast<double>(options_.accumulate)).backward();
+    total += loss.item<double>();
+  }
+  optimizer_->step();
+  ++step_;
+  update_ema();
+  return total / static_cast<double>(options_.accumulate);
+}
+
+void Trainer::update_ema() {
+  // Warm-up so that the average is not dominated by the random initial weights in short runs.
+  const double decay = std::min(options_.ema_decay, (1.0 + step_) / (10.0 + step_));
+  torch::NoGradGuard no_grad;
+  auto params = model_->named_parameters();
+  for (auto& item : ema_->named_parameters()) item.value().mul_(decay).add_(params[item.key()], 1.0 - decay);
+}
+
+std::string Trainer::state_path(const std::string& model_path) {
+  const std::string suffix = ".safetensors";
+  std::string stem = model_path;
+  if (stem.size() > suffix.size() && stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) == 0)
+    stem.resize(stem.size() - suffix.size());
+  return stem + ".state.pt";
+}
+
+void Trainer::save(const std::string& model_path, const Metadata& metadata) {
+  save_model(model_path, ema_, metadata);
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive weights;
+  model_->save(weights);
+  archive.write("model", weights);
+  torch::serialize::OutputArchive optimizer;
+  optimizer_->save(optimizer);
+  archive.write("optimizer", optimizer);
+  archive.write("step", torch::tensor(step_, torch::kLong));
+  archive.save_to(state_path(model_path));
+}
+
+void Trainer::resume(const std::string& model_path) {
+  UNet saved_ema = load_model(model_path);
+  if (saved_ema->config().to_json() != model_->config().to_json())
+    throw std::runtime_error("checkpoint " + model_path + " has another network configuration");
+  saved_ema->to(options_.device);
+  copy_weights(saved_ema, ema_);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(state_path(model_path), options_.device);
+  } catch (const c10::Error&) {
+    throw std::runtime_error("cannot read training state " + state_path(model_path));
+  }
+  torch::serialize::InputArchive weights;
+  archive.read("model", weights);
+  model_->load(weights);
+  torch::serialize::InputArchive optimizer;
+  archive.read("optimizer", optimizer);
+  optimizer_->load(optimizer);
+  torch::Tensor step;
+  archive.read("step", step);
+  step_ = step.item<int64_t>();
+  loader_.reset();  // the next batch number follows the restored step
+}
+
+}  // namespace geosr

@@ -1,0 +1,40 @@
+#include "geosr/io/gdal_errors.hpp"
+
+#include <mutex>
+#include <stdexcept>
+
+#include <gdal.h>
+
+namespace geosr {
+
+void register_gdal() {
+  static std::once_flag once;
+  std::call_once(once, [] { GDALAllRegister(); });
+}
+
+GdalErrorTrap::GdalErrorTrap() {
+  CPLErrorReset();
+  CPLPushErrorHandlerEx(&GdalErrorTrap::handle, this);
+}
+
+GdalErrorTrap::~GdalErrorTrap() { CPLPopErrorHandler(); }
+
+void GdalErrorTrap::fail(const std::string& what) const {
+  if (first_error_.empty()) throw std::runtime_error(what);
+  throw std::runtime_error(what + ": " + first_error_);
+}
+
+void CPL_STDCALL GdalErrorTrap::handle(CPLErr level, CPLErrorNum, const char* message) {
+  // Warnings (e.g. odd TIFF tags GDAL works around) are not the user's problem; stay silent.
+  if (level != CE_Failure && level != CE_Fatal) return;
+  auto* trap = static_cast<GdalErrorTrap*>(CPLGetErrorHandlerUserData());
+  if (trap && trap->first_error_.empty() && message) {
+    std::string text = message;
+    for (char& c : text) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    trap->first_error_ = text;
+  }
+}
+
+}  // namespace geosr

@@ -1,0 +1,29 @@
+#include "geosr/io/progress.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace geosr {
+
+int CPL_STDCALL stderr_progress(double complete, const char*, void* data) {
+  // `data` points at an int holding the last tick printed (-1 before the first); GDALTermProgress
+  // keeps that in a static instead, which is also the fallback here.
+  static int fallback = -1;
+  int& last = data ? *static_cast<int*>(data) : fallback;
+  const int tick = static_cast<int>(std::floor(std::clamp(complete, 0.0, 1.0) * 40.0));
+  if (tick <= last) return 1;
+  while (last < tick) {
+    ++last;
+    if (last % 4 == 0) {
+      std::fprintf(stderr, "%d", last / 4 * 10);
+    } else {
+      std::fputc('.', stderr);
+    }
+  }
+  if (last == 40) std::fputs(" - done.\n", stderr);
+  std::fflush(stderr);
+  return 1;
+}
+
+}  // namespace geosr

@@ -1,0 +1,92 @@
+#include "geosr/io/value_range.hpp"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace geosr {
+
+ValueRange default_range(GDALDataType type) {
+  switch (type) {
+    case GDT_Byte: return {0.0, 255.0};
+    case GDT_UInt16: return {0.0, 65535.0};
+    case GDT_Int16: return {-32768.0, 32767.0};
+    case GDT_UInt32: return {0.0, 4294967295.0};
+    case GDT_Int32: return {-2147483648.0, 2147483647.0};
+    case GDT_Float32:
+    case GDT_Float64: return {0.0, 1.0};
+    default:
+      throw std::runtime_error(std::string("unsupported data type ") + GDALGetDataTypeName(type) +
+                               " (geosr reads Byte, UInt16, Int16, UInt32, Int32, Float32, Float64)");
+  }
+}
+
+std::vector<ValueRange> parse_ranges(const std::string& text) {
+  std::vector<double> values;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    size_t used = 0;
+    double value = 0.0;
+    try {
+      value = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || !std::isfinite(value)) {
+      throw std::invalid_argument("--in-range: '" + item + "' is not a number in '" + text + "'");
+    }
+    values.push_back(value);
+  }
+  if (values.empty() || values.size() % 2 != 0) {
+    throw std::invalid_argument("--in-range takes lo,hi pairs (got '" + text + "')");
+  }
+  std::vector<ValueRange> ranges;
+  for (size_t i = 0; i < values.size(); i += 2) {
+    if (!(values[i] < values[i + 1])) {
+      throw std::invalid_argument("--in-range: lo must be below hi (got '" + text + "')");
+    }
+    ranges.push_back({values[i], values[i + 1]});
+  }
+  return ranges;
+}
+
+std::vector<ValueRange> ranges_for_bands(const std::vector<ValueRange>& given,
+                                         const std::vector<GDALDataType>& types) {
+  std::vector<ValueRange> ranges;
+  for (size_t b = 0; b < types.size(); ++b) {
+    if (given.empty()) {
+      ranges.push_back(default_range(types[b]));
+    } else if (given.size() == 1) {
+      default_range(types[b]);  // still refuse unsupported types
+      ranges.push_back(given[0]);
+    } else if (given.size() == types.size()) {
+      default_range(types[b]);
+      ranges.push_back(given[b]);
+    } else {
+      throw std::invalid_argument("--in-range gives " + std::to_string(given.size()) + " ranges for " +
+                                  std::to_string(types.size()) + " bands (give one, or one per band)");
+    }
+  }
+  return ranges;
+}
+
+torch::Tensor to_model(const torch::Tensor& values, ValueRange range) {
+  return (values.to(torch::kFloat64) - range.lo) * (2.0 / (range.hi - range.lo)) - 1.0;
+}
+
+torch::Tensor from_model(const torch::Tensor& model, ValueRange range, GDALDataType type) {
+  auto values = (model.to(torch::kFloat64) + 1.0) * (0.5 * (range.hi - range.lo)) + range.lo;
+  switch (type) {
+    case GDT_Float64: return values;
+    case GDT_Float32:
+      return values.clamp(-std::numeric_limits<float>::max(), std::numeric_limits<float>::max());
+    default: {
+      const ValueRange limits = default_range(type);
+      return values.round().clamp(limits.lo, limits.hi);
+    }
+  }
+}
+
+}  // namespace geosr

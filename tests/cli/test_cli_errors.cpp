@@ -1,0 +1,171 @@
+// Every bad input of the CLI: non-zero exit, one clear line on stderr, no output file (not even a
+// partial or temporary one), and the input bytes unchanged.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "gdal_fixtures.hpp"
+
+namespace {
+
+namespace t = geosr::test;
+
+std::string geosr_cmd(const std::string& args) { return std::string(GEOSR_BINARY) + " " + args; }
+
+struct Failure {
+  int exit_code;
+  std::string output;
+};
+
+// Runs `args`, checks the failure contract and returns what happened.
+Failure expect_failure(const std::string& args, const std::filesystem::path& dir, const std::filesystem::path& input,
+                       const std::string& command, const std::vector<std::string>& keep) {
+  const std::string before = std::filesystem::is_regular_file(input) ? t::file_bytes(input) : "";
+  const auto result = t::run_command(geosr_cmd(args));
+  EXPECT_NE(result.exit_code, 0) << args << "\n" << result.output;
+  const std::string prefix = "geosr " + command + ": error: ";
+  EXPECT_EQ(result.output.rfind(prefix, 0), 0u) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  if (std::filesystem::is_directory(dir)) EXPECT_EQ(t::other_files(dir, keep), std::vector<std::string>{}) << args;
+  if (std::filesystem::is_regular_file(input)) EXPECT_EQ(t::file_bytes(input), before) << "input changed: " << args;
+  return {result.exit_code, result.output};
+}
+
+class CliErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = t::scratch(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    input = dir / "in.tif";
+    std::filesystem::copy_file(t::samples() / "naip_riverside_2018_0.tif", input);
+  }
+  std::string sr(const std::string& options, const std::filesystem::path& src) const {
+    return "sr -q " + options + " " + t::quote(src) + " " + t::quote(dir / "out.tif");
+  }
+  std::filesystem::path dir, input;
+};
+
+TEST_F(CliErrors, MissingFile) {
+  const auto f = expect_failure(sr("--scale 2", dir / "nope.tif"), dir, input, "sr", {"in.tif"});
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_NE(f.output.find("no such file"), std::string::npos) << f.output;
+}
+
+TEST_F(CliErrors, UnreadableFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "running as root: chmod 000 does not stop reading (see UnreadableDirectory)";
+  std::filesystem::permissions(input, std::filesystem::perms::none);
+  const auto f = expect_failure(sr("--scale 2", input), dir, "", "sr", {"in.tif"});
+  std::filesystem::permissions(input, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_NE(f.output.find("ermission"), std::string::npos) << f.output;
+}
+
+TEST_F(CliErrors, UnreadableDirectoryInsteadOfFile) {
+  std::filesystem::create_directory(dir / "folder.tif");
+  const auto f = expect_failure(sr("--scale 2", dir / "folder.tif"), dir, input, "sr", {"in.tif", "folder.tif"});
+  EXPECT_NE(f.output.find("directory"), std::string::npos) << f.output;
+}
+
+TEST_F(CliErrors, NotARaster) {
+  std::ofstream(dir / "notes.txt") << "hello, not a raster\n";
+  const auto f = expect_failure(sr("--scale 2", dir / "notes.txt"), dir, dir / "notes.txt", "sr", {"in.tif", "notes.txt"});
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_NE(f.output.find("notes.txt"), std::string::npos) << f.output;
+}
+
+TEST_F(CliErrors, TruncatedTiff) {
+  const auto bytes = t::file_bytes(t::shared_data() / "odd" / "landsat7_rgb_300m.tif");
+  std::ofstream(dir / "cut.tif", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  expect_failure(sr("--scale 2", dir / "cut.tif"), dir, dir / "cut.tif", "sr", {"in.tif", "cut.tif"});
+}
+
+TEST_F(CliErrors, BandOutOfRange) {
+  const auto f = expect_failure(sr("--scale 2 -b 5", input), dir, input, "sr", {"in.tif"});
+  EXPECT_NE(f.output.find("band 5"), std::string::npos) << f.output;
+  expect_failure(sr("--scale 2 -b 0", input), dir, input, "sr", {"in.tif"});
+}
+
+TEST_F(CliErrors, ScaleNotAboveOneOrAbsurd) {
+  for (const char* scale : {"1", "0.5", "-2", "0", "1000", "nan"}) {
+    const auto f = expect_failure(sr(std::string("--scale ") + scale, input), dir, input, "sr", {"in.tif"});
+    EXPECT_EQ(f.exit_code, 2) << scale << ": " << f.output;
+  }
+  // Too large for GDAL: an output side over 2^31 - 1 pixels.
+  std::ofstream(dir / "wide.vrt") << "<VRTDataset rasterXSize=\"30000000\" rasterYSize=\"1\">"
+                                      "<VRTRasterBand dataType=\"Byte\" band=\"1\"/></VRTDataset>";
+  const auto f = expect_failure(sr("--scale 99", dir / "wide.vrt"), dir, dir / "wide.vrt", "sr", {"in.tif", "wide.vrt"});
+  EXPECT_NE(f.output.find("2147483647"), std::string::npos) << f.output;
+  for (const char* scale : {"1", "2.5", "0"}) {
+    const auto d = expect_failure("degrade -q --scale " + std::string(scale) + " " + t::quote(input) + " " +
+                                      t::quote(dir / "out.tif"),
+                                  dir, input, "degrade", {"in.tif", "wide.vrt"});
+    EXPECT_EQ(d.exit_code, 2) << d.output;
+  }
+}
+
+TEST_F(CliErrors, OutputExistsWithoutOverwrite) {
+  std::ofstream(dir / "out.tif") << "previous result";
+  const auto f = expect_failure(sr("--scale 2", input), dir, input, "sr", {"in.tif", "out.tif"});
+  EXPECT_NE(f.output.find("--overwrite"), std::string::npos) << f.output;
+  EXPECT_EQ(t::file_bytes(dir / "out.tif"), "previous result");
+  const auto ok = t::run_command(geosr_cmd(sr("--scale 2 --overwrite", input)));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(t::cog_problems(dir / "out.tif"), "");
+}
+
+TEST_F(CliErrors, OutputDirectoryNotWritable) {
+  const std::string missing = "sr -q --scale 2 " + t::quote(input) + " " + t::quote(dir / "no" / "such" / "out.tif");
+  auto f = expect_failure(missing, dir, input, "sr", {"in.tif"});
+  EXPECT_NE(f.output.find("does not exist"), std::string::npos) << f.output;
+  const std::string file_as_dir = "sr -q --scale 2 " + t::quote(input) + " " + t::quote(input / "out.tif");
+  expect_failure(file_as_dir, dir, input, "sr", {"in.tif"});
+}
+
+TEST_F(CliErrors, OutputIsTheInput) {
+  expect_failure("sr -q --overwrite --scale 2 " + t::quote(input) + " " + t::quote(input), dir, input, "sr", {"in.tif"});
+}
+
+TEST_F(CliErrors, AllNoDataInput) {
+  t::RasterRecipe recipe;
+  recipe.type = GDT_Byte;
+  recipe.nodata = 0.0;
+  recipe.value = [](int, int, int) { return 0.0; };
+  write_raster(dir / "empty.tif", recipe);
+  const auto f = expect_failure(sr("--scale 2", dir / "empty.tif"), dir, dir / "empty.tif", "sr", {"in.tif", "empty.tif"});
+  EXPECT_NE(f.output.find("no valid pixels"), std::string::npos) << f.output;
+}
+
+TEST_F(CliErrors, UsageErrors) {
+  EXPECT_EQ(t::run_command(geosr_cmd("")).exit_code, 2);
+  EXPECT_EQ(t::run_command(geosr_cmd("frobnicate a b")).exit_code, 2);
+  for (const std::string& args : {sr("--scale 2 --bogus", input), sr("", input), sr("--scale 2 --tr 1 1", input),
+                                  sr("--scale 2 --method nearest", input),
+                                  sr("--scale 2 --in-range 5,1", input), sr("--scale 2 -co NOEQUALS", input),
+                                  std::string("sr -q --scale 2 ") + t::quote(input)}) {
+    const auto f = expect_failure(args, dir, input, "sr", {"in.tif"});
+    EXPECT_EQ(f.exit_code, 2) << args << ": " << f.output;
+  }
+}
+
+TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
+  const auto missing = expect_failure(sr("--method diffusion --model " + t::quote(dir / "nope.safetensors"), input),
+                                      dir, input, "sr", {"in.tif"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("nope.safetensors"), std::string::npos) << missing.output;
+  for (const std::string& options : {"--method diffusion --device tpu", "--method diffusion --steps 0",
+                                     "--method diffusion --scale 2.5", "--method diffusion --tr 1 1"}) {
+    const auto f = expect_failure(sr(options, input), dir, input, "sr", {"in.tif"});
+    EXPECT_NE(f.exit_code, 0) << options;
+  }
+}
+
+TEST_F(CliErrors, HelpIsUseful) {
+  const auto top = t::run_command(geosr_cmd("--help"));
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* word : {"info", "degrade", "sr"}) EXPECT_NE(top.output.find(word), std::string::npos);
+  const auto sr_help = t::run_command(geosr_cmd("sr --help"));
+  EXPECT_EQ(sr_help.exit_code, 0);
+  for (const char* word : {"--scale", "--tr", "--method", "-co", "--overwrite", "--in-range"}) {
+    EXPECT_NE(sr_help.output.find(word), std::string::npos) << word;
+  }
+}
+
+}  // namespace

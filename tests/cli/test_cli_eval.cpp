@@ -1,0 +1,95 @@
+// geosr eval end to end on a real scene: HR crop -> geosr degrade -> geosr sr (bicubic), then the
+// table, JSON and CSV for the bicubic baseline and for the HR itself; mismatched grids refused.
+#include <gtest/gtest.h>
+
+#include <cpl_json.h>
+
+#include <fstream>
+
+#include "gdal_fixtures.hpp"
+
+namespace {
+
+namespace t = geosr::test;
+
+t::CommandResult geosr_run(const std::string& args) { return t::run_command(std::string(GEOSR_BINARY) + " " + args); }
+
+struct Scene {
+  std::filesystem::path dir, hr, lr, sr;
+};
+
+const Scene& scene() {
+  static const Scene s = [] {
+    Scene s;
+    s.dir = t::scratch("eval_scene");
+    s.hr = s.dir / "hr.tif";
+    s.lr = s.dir / "lr.tif";
+    s.sr = s.dir / "sr.tif";
+    // 640 x 600 divides by 4, so the LR grid is exactly the HR grid coarsened 4 times.
+    auto r = t::run_command("gdal_translate -q -srcwin 100 50 640 600 " +
+                            t::quote(t::shared_data() / "scenes" / "naip_5m_nd_20200831.tif") + " " + t::quote(s.hr));
+    if (r.exit_code != 0) throw std::runtime_error(r.output);
+    r = geosr_run("degrade -q --scale 4 " + t::quote(s.hr) + " " + t::quote(s.lr));
+    if (r.exit_code != 0) throw std::runtime_error(r.output);
+    r = geosr_run("sr -q --method bicubic --scale 4 " + t::quote(s.lr) + " " + t::quote(s.sr));
+    if (r.exit_code != 0) throw std::runtime_error(r.output);
+    return s;
+  }();
+  return s;
+}
+
+TEST(CliEval, TableJsonCsvForBicubicAndHr) {
+  const auto& s = scene();
+  const auto json = s.dir / "out.json", csv = s.dir / "out.csv";
+  const auto r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --candidate " +
+                           t::quote(s.hr) + " --lr " + t::quote(s.lr) + " --grid 128,96 --json " + t::quote(json) +
+                           " --csv " + t::quote(csv));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::cout << r.output;
+  EXPECT_NE(r.output.find("PSNR dB"), std::string::npos);
+  EXPECT_NE(r.output.find("LR MAE"), std::string::npos);
+
+  CPLJSONDocument doc;
+  ASSERT_TRUE(doc.Load(json.string()));
+  const auto candidates = doc.GetRoot().GetArray("candidates");
+  ASSERT_EQ(candidates.Size(), 2);
+  const auto bicubic = candidates[0], hr = candidates[1];
+  EXPECT_EQ(doc.GetRoot().GetLong("lr_scale"), 4);
+  EXPECT_GT(bicubic.GetDouble("rmse"), 1.0);
+  EXPECT_LT(bicubic.GetDouble("ssim"), 0.95);
+  EXPECT_GT(bicubic.GetDouble("swd"), hr.GetDouble("swd"));
+  EXPECT_GT(bicubic.GetDouble("spectrum_db"), 1.0);
+  EXPECT_EQ(bicubic.GetArray("psnr_per_band").Size(), 4);
+  EXPECT_EQ(hr.GetDouble("rmse"), 0.0);
+  EXPECT_NEAR(hr.GetDouble("ssim"), 1.0, 1e-12);
+  EXPECT_EQ(hr.GetDouble("swd"), 0.0);
+  // The LR is the HR's area mean rounded to Byte: within half a grey level of the HR.
+  EXPECT_LE(hr.GetDouble("lr_mae"), 0.5);
+  EXPECT_GT(bicubic.GetDouble("lr_mae"), hr.GetDouble("lr_mae"));
+  EXPECT_NEAR(hr.GetDouble("seam"), doc.GetRoot().GetDouble("reference_seam"), 1e-12);
+
+  std::ifstream in(csv);
+  std::string header, line;
+  std::getline(in, header);
+  EXPECT_EQ(header.rfind("candidate,rmse,psnr,ssim,swd,spectrum_db,seam,lr_mae", 0), 0u) << header;
+  int rows = 0;
+  while (std::getline(in, line)) ++rows;
+  EXPECT_EQ(rows, 2);
+}
+
+TEST(CliEval, RefusesOtherGridsAndBadOptions) {
+  const auto& s = scene();
+  auto r = geosr_run("eval -q --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.lr));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("is not on the grid of"), std::string::npos) << r.output;
+  r = geosr_run("eval --reference " + t::quote(s.hr));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --grid 96,128");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --metrics fid --inception " +
+                t::quote(s.dir / "missing.pt"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("inception-2015-12-05.pt"), std::string::npos) << r.output;
+}
+
+}  // namespace

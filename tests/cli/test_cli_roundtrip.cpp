@@ -1,0 +1,134 @@
+// geosr degrade then geosr sr --method bicubic on real scenes: georeferencing exact, valid COGs,
+// metadata and NoData carried; and the inputs that must be processed with a warning.
+#include <gtest/gtest.h>
+
+#include "gdal_fixtures.hpp"
+
+namespace {
+
+namespace t = geosr::test;
+
+t::CommandResult geosr_run(const std::string& args) { return t::run_command(std::string(GEOSR_BINARY) + " " + args); }
+
+std::array<double, 6> geotransform(const std::filesystem::path& path) {
+  auto ds = t::open_raster(path);
+  std::array<double, 6> gt{};
+  EXPECT_EQ(ds->GetGeoTransform(gt.data()), CE_None) << path;
+  return gt;
+}
+
+// Corners of the raster in georeferenced units: (x0, y0, x1, y1).
+std::array<double, 4> extent(const std::filesystem::path& path) {
+  auto ds = t::open_raster(path);
+  const auto gt = geotransform(path);
+  const double w = ds->GetRasterXSize(), h = ds->GetRasterYSize();
+  return {gt[0], gt[3], gt[0] + w * gt[1] + h * gt[2], gt[3] + w * gt[4] + h * gt[5]};
+}
+
+TEST(CliRoundTrip, NaipSceneDegradeThenBicubicKeepsTheExtent) {
+  const auto dir = t::scratch("naip_scene");
+  const auto hr = t::shared_data() / "scenes" / "naip_5m_nd_20200831.tif";
+  const std::string before = t::file_bytes(hr);
+  auto r = geosr_run("degrade -q --scale 5 " + t::quote(hr) + " " + t::quote(dir / "lr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = geosr_run("sr -q --method bicubic --scale 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = geosr_run("sr -q --tr 5 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr_tr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(t::file_bytes(hr), before);
+
+  const double pixel = 5.0;
+  const auto want = extent(hr);
+  for (const char* name : {"lr.tif", "sr.tif", "sr_tr.tif"}) {
+    EXPECT_EQ(t::cog_problems(dir / name), "") << name;
+    const auto got = extent(dir / name);
+    for (int i = 0; i < 4; ++i) EXPECT_LE(std::abs(got[i] - want[i]), 1e-6 * pixel) << name << " corner term " << i;
+    auto ds = t::open_raster(dir / name);
+    auto in = t::open_raster(hr);
+    EXPECT_TRUE(ds->GetSpatialRef() && ds->GetSpatialRef()->IsSame(in->GetSpatialRef())) << name;
+    int has = 0;
+    EXPECT_EQ(ds->GetRasterBand(1)->GetNoDataValue(&has), 0.0);
+    EXPECT_TRUE(has) << name;
+    EXPECT_EQ(ds->GetRasterCount(), 4);
+  }
+  auto lr = t::open_raster(dir / "lr.tif");
+  EXPECT_EQ(lr->GetRasterXSize(), 187);  // 934 / 5 rounded
+  EXPECT_EQ(lr->GetRasterYSize(), 145);
+  EXPECT_STREQ(lr->GetMetadataItem("GEOSR_METHOD"), "area");
+  // --tr lands exactly on the input grid: same size, same pixel size.
+  auto sr_tr = t::open_raster(dir / "sr_tr.tif");
+  EXPECT_EQ(sr_tr->GetRasterXSize(), 934);
+  EXPECT_EQ(sr_tr->GetRasterYSize(), 723);
+  const auto gt = geotransform(dir / "sr_tr.tif");
+  EXPECT_NEAR(gt[1], 5.0, 1e-9);
+  EXPECT_NEAR(gt[5], -5.0, 1e-9);
+  auto sr = t::open_raster(dir / "sr.tif");
+  EXPECT_STREQ(sr->GetMetadataItem("GEOSR_METHOD"), "bicubic");
+  EXPECT_STREQ(sr->GetMetadataItem("GEOSR_SCALE"), "5");
+  for (const char* key : {"GEOSR_MODEL", "GEOSR_STEPS", "GEOSR_SEED", "GEOSR_VERSION"}) {
+    EXPECT_NE(sr->GetMetadataItem(key), nullptr) << key;
+  }
+  // Validity follows the input's (NoData 0) up to the pixels at the edges of invalid areas.
+  const auto values = t::read_all(sr_tr.get());
+  const auto original = t::read_all(t::open_raster(hr).get());
+  size_t agree = 0;
+  for (size_t i = 0; i < 934 * 723; ++i) {
+    agree += (values[i] == 0.0) == (original[i] == 0.0);
+  }
+  EXPECT_GT(static_cast<double>(agree) / (934 * 723), 0.99);
+}
+
+TEST(CliRoundTrip, BundledSampleAndBandSelectionAndProgress) {
+  const auto dir = t::scratch("bundled");
+  const auto hr = t::samples() / "naip_riverside_2018_0.tif";
+  auto r = geosr_run("sr --scale 3 -b 3 -b 1,2 " + t::quote(hr) + " " + t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("100 - done."), std::string::npos) << r.output;
+  auto ds = t::open_raster(dir / "sr.tif");
+  EXPECT_EQ(ds->GetRasterCount(), 3);
+  EXPECT_EQ(ds->GetRasterXSize(), 768);
+  EXPECT_EQ(ds->GetRasterBand(1)->GetColorInterpretation(), GCI_BlueBand);
+  EXPECT_EQ(t::cog_problems(dir / "sr.tif"), "");
+  const auto info = geosr_run("info " + t::quote(hr));
+  EXPECT_EQ(info.exit_code, 0);
+  for (const char* word : {"256 x 256", "Byte", "NAD83", "bicubic", "Block"}) {
+    EXPECT_NE(info.output.find(word), std::string::npos) << word << "\n" << info.output;
+  }
+}
+
+TEST(CliRoundTrip, NoGeotransformOrCrsWarnsAndProcesses) {
+  const auto dir = t::scratch("no_georef");
+  t::RasterRecipe recipe;
+  recipe.geotransform.reset();
+  recipe.epsg = 0;
+  write_raster(dir / "plain.tif", recipe);
+  const auto r = geosr_run("sr -q --scale 2 " + t::quote(dir / "plain.tif") + " " + t::quote(dir / "out.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: input has no geotransform"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("warning: input has no CRS"), std::string::npos) << r.output;
+  auto ds = t::open_raster(dir / "out.tif");
+  std::array<double, 6> gt{};
+  EXPECT_NE(ds->GetGeoTransform(gt.data()), CE_None);
+  EXPECT_EQ(ds->GetSpatialRef(), nullptr);
+  EXPECT_EQ(t::cog_problems(dir / "out.tif"), "");
+  const auto tr = geosr_run("sr -q --tr 1 1 " + t::quote(dir / "plain.tif") + " " + t::quote(dir / "tr.tif"));
+  EXPECT_EQ(tr.exit_code, 1) << tr.output;
+}
+
+TEST(CliRoundTrip, RotatedGeotransformScaled) {
+  const auto dir = t::scratch("rotated");
+  t::RasterRecipe recipe;
+  recipe.geotransform = std::array<double, 6>{300000.0, 8.0, 2.0, 4100000.0, 1.0, -8.0};
+  write_raster(dir / "rot.tif", recipe);
+  auto r = geosr_run("degrade -q --scale 4 " + t::quote(dir / "rot.tif") + " " + t::quote(dir / "lr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = geosr_run("sr -q --scale 4 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "hr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto lr = geotransform(dir / "lr.tif");
+  const std::array<double, 6> want_lr{300000.0, 32.0, 8.0, 4100000.0, 4.0, -32.0};
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(lr[i], want_lr[i], 1e-9) << i;
+  const auto hr = geotransform(dir / "hr.tif");
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(hr[i], (*recipe.geotransform)[i], 1e-9) << i;
+}
+
+}  // namespace

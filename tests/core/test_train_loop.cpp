@@ -1,0 +1,163 @@
+// Training on the bundled chips: the loss falls, checkpoints reload exactly, resume continues exactly.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "geosr/core/network/model_file.hpp"
+#include "geosr/core/train/trainer.hpp"
+#include "geosr/core/train/training_run.hpp"
+#include "geosr/core/train/validation.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace geosr;
+
+std::string bundled(const std::string& name) { return (test::samples() / "chips" / name).string(); }
+
+NoiseSchedule schedule() { return NoiseSchedule::make(ScheduleKind::Linear, 2000, 1e-6, 1e-2); }
+
+TrainerOptions options(double lr) {
+  TrainerOptions o;
+  o.batch.batch_size = 4;
+  o.batch.patch = 40;
+  o.batch.scale = 5;
+  o.lr = lr;
+  o.seed = 5;
+  o.workers = 0;  // single-threaded loading: the determinism these tests assert
+  return o;
+}
+
+UNet tiny(uint64_t seed) {
+  torch::manual_seed(seed);
+  return UNet(UNetConfig::preset("tiny", 3));
+}
+
+double held_out_loss(UNet& model) {
+  const ChipDataset val({bundled("val.chips")});
+  ValidationOptions v;
+  v.loss_batches = 4;
+  v.sample_count = 0;
+  return validate(model, schedule(), val, options(0).batch, v, torch::kCPU, false).loss;
+}
+
+class TrainLoop : public ::testing::Test {
+ protected:
+  void SetUp() override { at::set_num_threads(1); }
+  std::shared_ptr<const ChipDataset> train = std::make_shared<const ChipDataset>(
+      std::vector<std::string>{bundled("train.chips")});
+};
+
+TEST_F(TrainLoop, AFewDozenStepsReduceTheHeldOutLoss) {
+  Trainer trainer(tiny(1), schedule(), train, options(1e-3));
+  const double before = held_out_loss(trainer.model());
+  double first = 0.0, last = 0.0;
+  for (int i = 0; i < 40; ++i) {
+    const double loss = trainer.step();
+    if (i < 5) first += loss / 5;
+    if (i >= 35) last += loss / 5;
+  }
+  const double after = held_out_loss(trainer.model());
+  EXPECT_LT(last, 0.8 * first) << "training loss " << first << " -> " << last;
+  EXPECT_LT(after, 0.8 * before) << "held-out loss " << before << " -> " << after;
+}
+
+TEST_F(TrainLoop, SavedModelReloadsWithIdenticalOutputs) {
+  const auto dir = test::scratch("save");
+  Trainer trainer(tiny(2), schedule(), train, options(1e-3));
+  for (int i = 0; i < 3; ++i) trainer.step();
+  const auto path = (dir / "model.safetensors").string();
+  trainer.save(path, {{"geosr.scale", "5"}});
+  Metadata metadata;
+  UNet loaded = load_model(path, &metadata);
+  EXPECT_EQ(metadata.at("geosr.scale"), "5");
+  EXPECT_TRUE(std::filesystem::exists(Trainer::state_path(path)));
+
+  torch::NoGradGuard no_grad;
+  trainer.ema()->eval();
+  loaded->eval();
+  const auto x = torch::randn({2, 6, 40, 40});
+  const auto level = torch::tensor({0.3f, 0.9f});
+  EXPECT_TRUE(torch::equal(trainer.ema()->forward(x, level), loaded->forward(x, level)));
+  // The EMA has moved away from the raw weights, so the file holds the average, not a copy.
+  EXPECT_FALSE(torch::equal(trainer.model()->forward(x, level), loaded->forward(x, level)));
+}
+
+TEST_F(TrainLoop, ResumeContinuesLikeAnUninterruptedRun) {
+  const auto dir = test::scratch("resume");
+  std::vector<double> straight;
+  {
+    Trainer trainer(tiny(3), schedule(), train, options(1e-3));
+    for (int i = 0; i < 6; ++i) straight.push_back(trainer.step());
+  }
+  const auto path = (dir / "model.safetensors").string();
+  {
+    Trainer first(tiny(3), schedule(), train, options(1e-3));
+    for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(first.step(), straight[i]);
+    first.save(path, {});
+  }
+  // Different initial weights: everything must come from the checkpoint.
+  Trainer second(tiny(99), schedule(), train, options(1e-3));
+  second.resume(path);
+  EXPECT_EQ(second.steps_done(), 3);
+  for (int i = 3; i < 6; ++i) EXPECT_DOUBLE_EQ(second.step(), straight[i]) << "step " << i + 1;
+}
+
+TEST_F(TrainLoop, WorkerThreadsDoNotChangeTheBatches) {
+  auto threaded = options(1e-3);
+  threaded.workers = 3;
+  Trainer a(tiny(4), schedule(), train, options(1e-3));
+  Trainer b(tiny(4), schedule(), train, threaded);
+  for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(a.step(), b.step());
+}
+
+TEST(TrainingRun, RunsResumesAndWritesItsFiles) {
+  const auto dir = test::scratch("run");
+  const std::vector<std::string> args = {
+      "--chips", bundled("train.chips"), "--val-chips", bundled("val.chips"), "--out", dir.string(),
+      "--preset", "tiny", "--patch", "40", "--batch", "2", "--max-steps", "4", "--checkpoint-every", "2",
+      "--val-every", "4", "--val-batches", "1", "--val-samples", "2", "--val-steps", "3", "--log-every", "2",
+      "--workers", "1", "--threads", "1", "--lr", "1e-3"};
+  std::ostringstream log;
+  const auto summary = run_training(parse_training_args(args), log);
+  EXPECT_EQ(summary.steps, 4);
+  EXPECT_GT(summary.validation.psnr_bicubic, 15.0);
+  EXPECT_GT(summary.validation.psnr, 0.0);
+  EXPECT_NE(log.str().find("steps/s"), std::string::npos) << log.str();
+  Metadata metadata;
+  load_model(summary.model_path, &metadata);
+  EXPECT_EQ(metadata.at("geosr.train.steps"), "4");
+  EXPECT_EQ(metadata.at("geosr.scale"), "5");
+
+  auto more = args;
+  more[std::find(more.begin(), more.end(), "--max-steps") - more.begin() + 1] = "6";
+  more.push_back("--resume");
+  std::ostringstream log2;
+  EXPECT_EQ(run_training(parse_training_args(more), log2).steps, 6);
+  EXPECT_NE(log2.str().find("resumed"), std::string::npos);
+  std::ifstream curve((dir / "train_log.csv").string());
+  std::string line;
+  int rows = 0;
+  while (std::getline(curve, line)) ++rows;
+  EXPECT_GE(rows, 1 + 3 + 2);  // header, loss rows at steps 2, 4, 6, validation rows
+}
+
+TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
+  EXPECT_THROW(parse_training_args({"--out", "x", "--max-steps", "3"}), std::runtime_error);  // no chips
+  EXPECT_THROW(parse_training_args({"--chips", "a", "--out", "x"}), std::runtime_error);     // no limit
+  EXPECT_THROW(parse_training_args({"--chips", "a", "--out", "x", "--max-steps", "ten"}), std::runtime_error);
+  EXPECT_THROW(parse_training_args({"--chips", "a", "--out", "x", "--max-steps", "3", "--bogus", "1"}),
+               std::runtime_error);
+  const auto c = parse_training_args({"--chips=a,b", "--out", "x", "--time-limit", "1.5h"});
+  EXPECT_EQ(c.train_chips.size(), 2u);
+  EXPECT_DOUBLE_EQ(c.time_limit_s, 5400.0);
+  EXPECT_THROW(run_training(parse_training_args({"--chips", bundled("train.chips"), "--out",
+                                                 test::scratch("badpatch").string(), "--patch", "45",
+                                                 "--max-steps", "1"}),
+                            std::cerr),
+               std::runtime_error);
+}
+
+}  // namespace

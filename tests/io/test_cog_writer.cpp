@@ -1,0 +1,152 @@
+// The COG writer: valid COGs, georeferencing (rotation included), NoData and masks carried,
+// metadata, creation options, and never a partial file under the output name.
+#include <gtest/gtest.h>
+
+#include "gdal_fixtures.hpp"
+#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/pipeline.hpp"
+#include "geosr/io/raster_source.hpp"
+
+namespace {
+
+namespace t = geosr::test;
+using geosr::ResampleKernel;
+
+std::filesystem::path upscale(const std::filesystem::path& input, const std::filesystem::path& output, int scale,
+                              std::vector<std::string> creation_options = {}) {
+  const geosr::RasterSource source(input.string());
+  auto spec = geosr::output_spec_for(source, source.width() * scale, source.height() * scale);
+  spec.metadata = {{"GEOSR_METHOD", "bicubic"}, {"GEOSR_SCALE", std::to_string(scale)}};
+  spec.creation_options = std::move(creation_options);
+  geosr::CogWriter writer(output, spec);
+  geosr::ResampleProcessor processor(ResampleKernel::Cubic, source.height(), source.width(), spec.height, spec.width);
+  geosr::run_pipeline(source, processor, writer);
+  writer.commit();
+  return output;
+}
+
+TEST(CogWriter, ValidCogWithOverviewsMetadataAndStyle) {
+  const auto dir = t::scratch("valid_cog");
+  const auto input = t::shared_data() / "naip-trees" / "images" / "riverside_2018_0.tif";
+  const auto out = upscale(input, dir / "out.tif", 4);
+  EXPECT_EQ(t::cog_problems(out), "");
+  auto ds = t::open_raster(out);
+  auto in = t::open_raster(input);
+  EXPECT_EQ(ds->GetRasterXSize(), 1024);
+  EXPECT_EQ(ds->GetRasterCount(), 4);
+  EXPECT_GE(ds->GetRasterBand(1)->GetOverviewCount(), 1);
+  EXPECT_STREQ(ds->GetMetadataItem("GEOSR_METHOD"), "bicubic");
+  EXPECT_STREQ(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), "COG");
+  const char* compression = ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE");
+  ASSERT_NE(compression, nullptr);
+  EXPECT_TRUE(std::string(compression) == "ZSTD" || std::string(compression) == "DEFLATE");
+  EXPECT_STREQ(ds->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE"), "2");
+  for (int b = 1; b <= 4; ++b) {
+    EXPECT_EQ(ds->GetRasterBand(b)->GetColorInterpretation(), in->GetRasterBand(b)->GetColorInterpretation());
+    EXPECT_EQ(ds->GetRasterBand(b)->GetRasterDataType(), GDT_Byte);
+  }
+  EXPECT_TRUE(ds->GetSpatialRef()->IsSame(in->GetSpatialRef()));
+  EXPECT_EQ(t::other_files(dir, {"out.tif"}), std::vector<std::string>{});
+}
+
+TEST(CogWriter, CreationOptionsOverrideDefaults) {
+  const auto dir = t::scratch("co_override");
+  const auto out = upscale(t::shared_data() / "naip-trees" / "images" / "riverside_2018_0.tif", dir / "out.tif", 2,
+                           {"COMPRESS=LZW", "BLOCKSIZE=128"});
+  auto ds = t::open_raster(out);
+  EXPECT_STREQ(ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), "LZW");
+  int bw = 0, bh = 0;
+  ds->GetRasterBand(1)->GetBlockSize(&bw, &bh);
+  EXPECT_EQ(bw, 128);
+}
+
+TEST(CogWriter, RotatedGeotransformKeepsCornersAndScalesAllTerms) {
+  const auto dir = t::scratch("rotated");
+  t::RasterRecipe recipe;
+  recipe.geotransform = std::array<double, 6>{1000.0, 3.0, 1.5, 2000.0, 0.5, -4.0};
+  write_raster(dir / "in.tif", recipe);
+  const auto out = upscale(dir / "in.tif", dir / "out.tif", 3);
+  auto ds = t::open_raster(out);
+  std::array<double, 6> gt{};
+  ASSERT_EQ(ds->GetGeoTransform(gt.data()), CE_None);
+  const std::array<double, 6> expected{1000.0, 1.0, 0.5, 2000.0, 0.5 / 3, -4.0 / 3};
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(gt[i], expected[i], 1e-12) << i;
+  // The far corner lands where the input's far corner is.
+  const double x = gt[0] + 64 * 3 * gt[1] + 48 * 3 * gt[2];
+  const double y = gt[3] + 64 * 3 * gt[4] + 48 * 3 * gt[5];
+  EXPECT_NEAR(x, 1000.0 + 64 * 3.0 + 48 * 1.5, 1e-9);
+  EXPECT_NEAR(y, 2000.0 + 64 * 0.5 - 48 * 4.0, 1e-9);
+  EXPECT_EQ(t::cog_problems(out), "");
+}
+
+TEST(CogWriter, NoDataCarriedToTheOutputGrid) {
+  const auto dir = t::scratch("nodata_out");
+  t::RasterRecipe recipe;
+  recipe.type = GDT_Byte;
+  recipe.nodata = 0.0;
+  // A NoData corner and valid values that bicubic ringing could push onto 0.
+  recipe.value = [](int, int r, int c) { return r < 10 && c < 12 ? 0.0 : ((r + c) % 2 ? 1.0 : 200.0); };
+  write_raster(dir / "in.tif", recipe);
+  const auto out = upscale(dir / "in.tif", dir / "out.tif", 2);
+  auto ds = t::open_raster(out);
+  int has = 0;
+  EXPECT_EQ(ds->GetRasterBand(1)->GetNoDataValue(&has), 0.0);
+  EXPECT_TRUE(has);
+  const auto v = t::read_all(ds.get());
+  const int w = ds->GetRasterXSize();
+  for (int r = 0; r < ds->GetRasterYSize(); ++r) {
+    for (int c = 0; c < w; ++c) {
+      const bool source_valid = !(r / 2 < 10 && c / 2 < 12);
+      ASSERT_EQ(v[r * w + c] != 0.0, source_valid) << r << "," << c;
+    }
+  }
+}
+
+TEST(CogWriter, MaskBandCarriedAsInternalMask) {
+  const auto dir = t::scratch("mask_out");
+  t::RasterRecipe recipe;
+  recipe.mask = [](int r, int) { return r >= 5; };
+  write_raster(dir / "in.tif", recipe);
+  const auto out = upscale(dir / "in.tif", dir / "out.tif", 2);
+  EXPECT_EQ(t::cog_problems(out), "");
+  auto ds = t::open_raster(out);
+  EXPECT_EQ(ds->GetRasterBand(1)->GetMaskFlags(), GMF_PER_DATASET);
+  std::vector<unsigned char> mask(ds->GetRasterXSize());
+  ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Read, 0, 9, ds->GetRasterXSize(), 1, mask.data(),
+                                                ds->GetRasterXSize(), 1, GDT_Byte, 0, 0);
+  EXPECT_EQ(mask[3], 0);
+  ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Read, 0, 10, ds->GetRasterXSize(), 1, mask.data(),
+                                                ds->GetRasterXSize(), 1, GDT_Byte, 0, 0);
+  EXPECT_EQ(mask[3], 255);
+}
+
+TEST(CogWriter, NoPartialFileWhenNotCommittedOrOutputExists) {
+  const auto dir = t::scratch("no_partial");
+  t::RasterRecipe recipe;
+  write_raster(dir / "in.tif", recipe);
+  const geosr::RasterSource source((dir / "in.tif").string());
+  auto spec = geosr::output_spec_for(source, 128, 96);
+  {
+    geosr::CogWriter writer(dir / "out.tif", spec);
+    geosr::ResampleProcessor processor(ResampleKernel::Cubic, 48, 64, 96, 128);
+    geosr::run_pipeline(source, processor, writer);
+    // destroyed without commit, as when an exception unwinds
+  }
+  EXPECT_EQ(t::other_files(dir, {"in.tif"}), std::vector<std::string>{});
+
+  std::ofstream(dir / "out.tif") << "keep me";
+  EXPECT_THROW(geosr::CogWriter(dir / "out.tif", spec), std::runtime_error);
+  EXPECT_EQ(t::file_bytes(dir / "out.tif"), "keep me");
+  spec.overwrite = true;
+  {
+    geosr::CogWriter writer(dir / "out.tif", spec);
+    geosr::ResampleProcessor processor(ResampleKernel::Cubic, 48, 64, 96, 128);
+    geosr::run_pipeline(source, processor, writer);
+    writer.commit();
+  }
+  EXPECT_EQ(t::cog_problems(dir / "out.tif"), "");
+  EXPECT_THROW(geosr::CogWriter(dir / "missing" / "out.tif", spec), std::runtime_error);
+  EXPECT_THROW(geosr::CogWriter(dir / "in.tif" / "out.tif", spec), std::runtime_error);
+}
+
+}  // namespace
