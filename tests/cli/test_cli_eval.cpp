@@ -21,7 +21,9 @@ struct Scene {
 const Scene& scene() {
   static const Scene s = [] {
     Scene s;
-    s.dir = t::scratch("eval_scene");
+    // One directory per test: ctest runs the tests of this file as parallel processes.
+    s.dir = t::scratch(std::string("eval_scene_") +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
     s.hr = s.dir / "hr.tif";
     s.lr = s.dir / "lr.tif";
     s.sr = s.dir / "sr.tif";

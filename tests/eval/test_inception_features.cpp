@@ -19,7 +19,9 @@ struct TestNet {
 
 const TestNet& test_net() {
   static const TestNet net = [] {
-    const auto dir = geosr::test::scratch("inception");
+    // One directory per test: ctest runs the tests of this file as parallel processes.
+    const auto dir = geosr::test::scratch(std::string("inception_") +
+                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
     TestNet n{dir / "net.pt", dir / "expected.json"};
     const auto r = geosr::test::run_command(std::string(GEOSR_PYTHON) + " " +
                                             geosr::test::quote(geosr::test::source_dir() / "tests" / "python" /

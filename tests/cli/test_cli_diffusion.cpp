@@ -1,0 +1,89 @@
+// geosr sr --method diffusion with the bundled model on a real LR sample: a georeferenced COG on the
+// HR grid with the processing metadata, the same bytes for the same seed whatever the batch size,
+// different samples for different seeds, and a dry run that computes nothing.
+#include <gtest/gtest.h>
+
+#include "gdal_fixtures.hpp"
+
+namespace {
+
+namespace t = geosr::test;
+
+t::CommandResult geosr_run(const std::string& args) { return t::run_command(std::string(GEOSR_BINARY) + " " + args); }
+
+// 2 steps and small windows: the network's quality is not under test here, the job is.
+const std::string kFast = "sr -q --method diffusion --steps 2 --window 32 --stride 24 ";
+
+class CliDiffusion : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = t::scratch(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    lr = t::samples() / "naip_riverside_2018_0_lr5.tif";
+  }
+  std::filesystem::path dir, lr;
+};
+
+TEST_F(CliDiffusion, WritesAGeoreferencedCogOnTheHrGrid) {
+  const std::string before = t::file_bytes(lr);
+  const auto r = geosr_run(kFast + t::quote(lr) + " " + t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(t::file_bytes(lr), before);
+  EXPECT_EQ(t::cog_problems(dir / "sr.tif"), "");
+
+  auto in = t::open_raster(lr);
+  auto out = t::open_raster(dir / "sr.tif");
+  // The model takes RGB: without -b the first three of the four NAIP bands are used.
+  EXPECT_EQ(out->GetRasterCount(), 3);
+  EXPECT_EQ(out->GetRasterXSize(), in->GetRasterXSize() * 5);
+  EXPECT_EQ(out->GetRasterYSize(), in->GetRasterYSize() * 5);
+  double gi[6], go[6];
+  ASSERT_EQ(in->GetGeoTransform(gi), CE_None);
+  ASSERT_EQ(out->GetGeoTransform(go), CE_None);
+  EXPECT_DOUBLE_EQ(go[0], gi[0]);
+  EXPECT_DOUBLE_EQ(go[3], gi[3]);
+  EXPECT_NEAR(go[1], gi[1] / 5, 1e-12);
+  EXPECT_NEAR(go[5], gi[5] / 5, 1e-12);
+  EXPECT_STREQ(out->GetMetadataItem("GEOSR_METHOD"), "diffusion");
+  EXPECT_STREQ(out->GetMetadataItem("GEOSR_STEPS"), "2");
+  EXPECT_STREQ(out->GetMetadataItem("GEOSR_FUSION"), "sdvc");
+  EXPECT_STREQ(out->GetMetadataItem("GEOSR_GRID"), "32,24");
+  // A sample, not a constant: the values spread over the byte range.
+  const auto values = t::read_all(out.get());
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  EXPECT_GT(*hi - *lo, 50.0);
+}
+
+TEST_F(CliDiffusion, SameSeedSameBytesAcrossBatchSizesOtherSeedOtherSample) {
+  const auto run = [&](const std::string& options, const std::string& name) {
+    const auto r = geosr_run(kFast + options + " " + t::quote(lr) + " " + t::quote(dir / name));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return t::read_all(t::open_raster(dir / name).get());
+  };
+  const auto a = run("--seed 7 --batch 8", "a.tif");
+  const auto b = run("--seed 7 --batch 3", "b.tif");
+  const auto c = run("--seed 8 --batch 8", "c.tif");
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST_F(CliDiffusion, DryRunReportsTheWorkAndWritesNothing) {
+  const auto r = geosr_run("sr --method diffusion --dry-run --steps 10 --window 32 --stride 24 " + t::quote(lr) + " " +
+                           t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // 255 px with windows of 32 at stride 24: origins 0, 24, ..., 216 and the flush 223 -> 11 per axis.
+  EXPECT_NE(r.output.find("windows per step:    121"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("network evaluations: 1210"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "sr.tif"));
+}
+
+TEST_F(CliDiffusion, RefusesAModelOfOtherBandsOrScale) {
+  const auto bands = geosr_run(kFast + "-b 1 " + t::quote(lr) + " " + t::quote(dir / "sr.tif"));
+  EXPECT_EQ(bands.exit_code, 2) << bands.output;
+  EXPECT_NE(bands.output.find("takes 3 bands"), std::string::npos) << bands.output;
+  const auto scale = geosr_run(kFast + "--scale 4 " + t::quote(lr) + " " + t::quote(dir / "sr.tif"));
+  EXPECT_EQ(scale.exit_code, 2) << scale.output;
+  EXPECT_NE(scale.output.find("trained for 5x"), std::string::npos) << scale.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "sr.tif"));
+}
+
+}  // namespace
