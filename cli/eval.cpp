@@ -2,11 +2,13 @@
 // scenes, and print one table like the paper's Table 2 (docs/eval.md).
 
 #include <cpl_json.h>
+#include <gdal.h>
 
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -51,6 +53,18 @@ eval::WindowLayout parse_grid(const std::string& text) {
   } catch (const std::exception&) {
   }
   throw UsageError("--grid must be WINDOW,STRIDE with 0 < STRIDE <= WINDOW (got '" + text + "')");
+}
+
+// The grid `geosr sr --method diffusion` recorded in a candidate (GEOSR_GRID), if any.
+std::optional<eval::WindowLayout> recorded_grid(const std::string& candidate) {
+  GDALAllRegister();
+  GDALDatasetH ds = GDALOpen(candidate.c_str(), GA_ReadOnly);
+  if (!ds) return std::nullopt;
+  const char* text = GDALGetMetadataItem(ds, "GEOSR_GRID", nullptr);
+  std::optional<eval::WindowLayout> grid;
+  if (text) grid = parse_grid(text);
+  GDALClose(ds);
+  return grid;
 }
 
 void print_table(const eval::EvaluationReport& report, std::ostream& out) {
@@ -142,7 +156,8 @@ int eval_command(const std::vector<std::string>& arguments) {
         ("reference", po::value<std::string>()->value_name("HR.tif"), "the HR reference raster")
         ("candidate", po::value<std::vector<std::string>>()->value_name("SR.tif"), "a candidate raster (repeatable)")
         ("lr", po::value<std::string>()->value_name("LR.tif"), "the LR input, for LR consistency")
-        ("grid", po::value<std::string>()->value_name("WINDOW,STRIDE"), "window grid of the candidates (seam score)")
+        ("grid", po::value<std::string>()->value_name("WINDOW,STRIDE"),
+         "window grid of the candidates (seam score); default: GEOSR_GRID of the first candidate")
         ("metrics", po::value<std::string>()->value_name("LIST"),
          "comma list of rmse,psnr,ssim,swd,spectrum,fid,kid,seam,lr (default: all whose inputs are given)")
         ("inception", po::value<std::string>()->value_name("PATH"),
@@ -171,7 +186,8 @@ int eval_command(const std::vector<std::string>& arguments) {
     }
     eval::RasterEvalOptions opts;
     if (values.count("lr")) opts.lr_path = values["lr"].as<std::string>();
-    if (values.count("grid")) opts.grid = parse_grid(values["grid"].as<std::string>());
+    const auto& candidate_paths = values["candidate"].as<std::vector<std::string>>();
+    opts.grid = values.count("grid") ? parse_grid(values["grid"].as<std::string>()) : recorded_grid(candidate_paths.front());
     if (values.count("metrics")) opts.metrics = split(values["metrics"].as<std::string>(), ',');
     if (values.count("inception")) opts.inception_path = values["inception"].as<std::string>();
     if (values.count("max-value")) opts.max_value = values["max-value"].as<double>();

@@ -51,6 +51,12 @@ TEST_F(CliDiffusion, WritesAGeoreferencedCogOnTheHrGrid) {
   const auto values = t::read_all(out.get());
   const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
   EXPECT_GT(*hi - *lo, 50.0);
+
+  // geosr eval finds the window grid in the candidate's metadata for the seam score.
+  const auto e = geosr_run("eval -q --reference " + t::quote(dir / "sr.tif") + " --candidate " + t::quote(dir / "sr.tif") +
+                           " --json " + t::quote(dir / "eval.json"));
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_NE(t::file_bytes(dir / "eval.json").find("\"reference_seam\""), std::string::npos);
 }
 
 TEST_F(CliDiffusion, SameSeedSameBytesAcrossBatchSizesOtherSeedOtherSample) {
