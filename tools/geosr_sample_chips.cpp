@@ -19,7 +19,8 @@ namespace {
 
 void usage() {
   std::cout << "usage: geosr-sample-chips MODEL HR.chips SR.chips BICUBIC.chips [--steps N] [--sampler ddpm|ddim]\n"
-               "         [--window N] [--stride N] [--seed N] [--limit N] [--threads N]\n";
+               "         [--window N] [--stride N] [--seed N] [--limit N] [--threads N] [--device cpu|cuda[:i]]\n"
+               "         [--precision fp32|bf16|fp16]\n";
 }
 
 }  // namespace
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> positional;
   std::map<std::string, std::string> options = {{"--steps", "50"}, {"--sampler", "ddpm"}, {"--window", "128"},
                                                 {"--stride", "96"}, {"--seed", "0"},      {"--limit", "0"},
-                                                {"--threads", "0"}};
+                                                {"--threads", "0"},  {"--device", "cpu"},   {"--precision", "fp32"}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
     const auto schedule = geosr::schedule_of(metadata).make();
     const auto sampler = geosr::make_sampler(geosr::parse_sampler_kind(options["--sampler"]),
                                              schedule.respaced(std::stoi(options["--steps"])));
-    const auto denoiser = geosr::make_denoiser(model, torch::kCPU);
+    const torch::Device device(options["--device"]);
+    const auto denoiser = geosr::make_denoiser(model, device, geosr::parse_precision(options["--precision"]));
 
     geosr::ChipShardInfo info;
     const torch::Tensor chips = geosr::read_chip_shard(positional[1], &info);
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
     geosr::SceneSamplerOptions scene;
     scene.window = std::stoll(options["--window"]);
     scene.stride = std::stoll(options["--stride"]);
+    scene.device = device;
     const auto to_stored = [&](const torch::Tensor& model_values) {
       auto v = (model_values.to(torch::kDouble) - info.value_offset) / info.value_scale;
       return info.dtype == geosr::ChipDType::Float32 ? v : v.round();

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "geosr/core/train/autocast_guard.hpp"
+#include "geosr/core/network/autocast_guard.hpp"
 
 namespace geosr {
 

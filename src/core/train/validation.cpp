@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "geosr/core/train/autocast_guard.hpp"
+#include "geosr/core/network/autocast_guard.hpp"
 
 namespace geosr {
 

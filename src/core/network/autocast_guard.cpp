@@ -1,4 +1,4 @@
-#include "geosr/core/train/autocast_guard.hpp"
+#include "geosr/core/network/autocast_guard.hpp"
 
 namespace geosr {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-// bf16 autocast on CUDA for the duration of a scope. The autocast API changed in LibTorch 2.4
+// Reduced-precision (bf16/fp16) autocast on CUDA for the duration of a scope. The autocast API changed in LibTorch 2.4
 // (per-device setters); Debian ships 1.13 and the GPU machines 2.x, so both spellings are kept.
 
 #include <ATen/autocast_mode.h>
