@@ -2,39 +2,55 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
-#include "geosr/core/canvas/scene_sampler.hpp"
+#include "geosr/core/canvas/checkpoint.hpp"
+#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/streaming_sampler.hpp"
+#include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/network/model_file.hpp"
-#include "geosr/core/resample/resample.hpp"
 #include "geosr/core/train/model_metadata.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/version.hpp"
+#include "interrupt.hpp"
 #include "resample_job.hpp"
 
 namespace geosr::cli {
 namespace {
 
-// Hands the already computed scene to the block pipeline, so the diffusion output is written,
-// masked and georeferenced exactly like every other method's. It needs no input halo.
-class PrecomputedProcessor : public BlockProcessor {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Hands the finished canvas to the block pipeline, so the diffusion output is written, masked and
+// georeferenced exactly like every other method's. Rows already written are given back to the
+// kernel, which keeps a memory-mapped canvas out of RAM while it is copied out.
+class CanvasProcessor : public BlockProcessor {
  public:
-  PrecomputedProcessor(torch::Tensor result, int64_t scale) : result_(std::move(result)), scale_(scale) {}
+  CanvasProcessor(SceneArray& state, int64_t scale) : state_(state), scale_(scale) {}
   Span source_rows(Span dst) const override { return to_source(dst); }
   Span source_cols(Span dst) const override { return to_source(dst); }
-  torch::Tensor process(const torch::Tensor&, Span, Span, Span dst_rows, Span dst_cols) override {
-    return result_.slice(1, dst_rows.begin, dst_rows.end).slice(2, dst_cols.begin, dst_cols.end);
+  torch::Tensor process(const torch::Tensor&, Span, Span, Span rows, Span cols) override {
+    if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
+    if (rows.begin > released_) {
+      state_.release_rows(released_, rows.begin);
+      released_ = rows.begin;
+    }
+    return state_.read({rows.begin, cols.begin, rows.end, cols.end}).clamp(-1.0, 1.0);
   }
 
  private:
   Span to_source(Span dst) const { return {dst.begin / scale_, (dst.end - 1) / scale_ + 1}; }
-  torch::Tensor result_;
+  SceneArray& state_;
   int64_t scale_;
+  int64_t released_ = 0;
 };
 
 int64_t metadata_integer(const Metadata& metadata, const std::string& key) {
@@ -58,7 +74,65 @@ torch::Device parse_device(const std::string& name) {
   }
 }
 
-std::string gib(double bytes) { return format_number(std::round(bytes / (1 << 30) * 100.0) / 100.0) + " GiB"; }
+// 1.5 GiB, 230 MiB, 12 KiB: two significant decimals in the largest unit that keeps a leading digit.
+std::string bytes_text(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024.0 && unit < 4) {
+    bytes /= 1024.0;
+    ++unit;
+  }
+  return format_number(std::round(bytes * 100.0) / 100.0) + " " + units[unit];
+}
+
+std::string clock_time(double seconds) {
+  const auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  return text;
+}
+
+std::string join(const std::vector<int>& values) {
+  std::string text;
+  for (int v : values) text += (text.empty() ? "" : ",") + std::to_string(v);
+  return text;
+}
+
+// Every setting the output bytes depend on: a checkpoint only resumes a run with the same ones.
+RunSettings run_settings(const DiffusionJob& job, const RasterSource& source, int64_t scale, int64_t window,
+                         int64_t stride, const std::string& fusion, torch::Device device) {
+  std::vector<int> bands;
+  for (const auto& band : source.bands()) bands.push_back(band.index);
+  return {{"input", fs::weakly_canonical(source.path()).string()},
+          {"input_size", std::to_string(source.width()) + "x" + std::to_string(source.height())},
+          {"bands", join(bands)},
+          {"model", fs::weakly_canonical(job.model).string()},
+          {"model_bytes", std::to_string(fs::file_size(job.model))},
+          {"scale", std::to_string(scale)},
+          {"steps", std::to_string(job.steps)},
+          {"sampler", job.sampler},
+          {"eta", format_number(job.eta)},
+          {"fusion", fusion},
+          {"weights", job.weights},
+          {"window", std::to_string(window)},
+          {"stride", std::to_string(stride)},
+          {"seed", std::to_string(job.seed)},
+          {"precision", job.precision},
+          {"device", device.is_cuda() ? "cuda" : "cpu"},
+          {"version", kVersion}};
+}
+
+// Seconds per window-step, from one timed network call on a batch of blank windows.
+double seconds_per_window(const Denoiser& denoiser, int64_t channels, int64_t window, int64_t batch) {
+  const auto x = torch::zeros({batch, channels, window, window});
+  const auto level = torch::full({batch}, 0.5f);
+  denoiser(x, x, level);  // first call pays one-off costs (allocation, cuDNN autotuning)
+  const auto started = Clock::now();
+  const auto out = denoiser(x, x, level);
+  out.sum().item<float>();  // waits for the device
+  return std::chrono::duration<double>(Clock::now() - started).count() / static_cast<double>(batch);
+}
 
 }  // namespace
 
@@ -66,6 +140,8 @@ std::string default_model_path() {
   if (const char* env = std::getenv("GEOSR_MODEL"); env && *env) return env;
   return GEOSR_DEFAULT_MODEL;
 }
+
+std::string checkpoint_path(const std::string& dst) { return dst + ".geosr-checkpoint"; }
 
 int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
   Metadata metadata;
@@ -104,6 +180,8 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
     throw UsageError("--steps must be 1 .. " + std::to_string(schedule_spec.steps) + " (the training schedule)");
   }
   if (job.batch < 1) throw UsageError("--batch must be at least 1");
+  if (job.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (only when interrupted) or more");
+  if (job.max_ram < 0) throw UsageError("--max-ram must be positive");
   const FusionMode fusion = parse_fusion_mode(job.fusion);
   const WeightKind weights = parse_weight_kind(job.weights);
   const auto sampler = make_sampler(parse_sampler_kind(job.sampler), schedule_spec.make().respaced(job.steps), job.eta);
@@ -112,36 +190,80 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
 
   const int64_t height = source.height() * scale, width = source.width() * scale;
   check_output_size(width, height);
-  const WindowGrid grid = make_grid(fusion, height, width, window, stride);
-  // Condition, state, fixed-point accumulator planes and the result, all (C, H, W).
-  const double canvas_bytes = static_cast<double>(channels) * static_cast<double>(grid.extent_height()) *
-                              static_cast<double>(grid.extent_width()) * (4.0 + 4.0 + 8.0 * 2 + 4.0);
+  const Fuser fuser(fusion, make_grid(fusion, height, width, window, stride), weights);
+  const WindowGrid& grid = fuser.grid();
+
+  // Memory: two canvas arrays (y_t, y_{t-1}) of the padded extent, and per band of window rows the
+  // accumulator, the condition and (for a mapped canvas) the resident rows of both arrays.
+  const double array_bytes = SceneArray::bytes_per_pixel(channels) * static_cast<double>(grid.extent_height()) *
+                             static_cast<double>(grid.extent_width());
+  const double band_pixels = static_cast<double>(window) * static_cast<double>(grid.extent_width());
+  const double band_bytes = BandCanvas::accumulator_bytes(fuser.planes(), channels, window, grid.extent_width()) +
+                            3.0 * SceneArray::bytes_per_pixel(channels) * band_pixels;
+  const double max_ram = job.max_ram > 0 ? job.max_ram : 0.5 * available_ram_bytes();
+  const bool in_ram = 2.0 * array_bytes + band_bytes <= max_ram;
+  if (!in_ram && band_bytes > max_ram) {
+    throw std::runtime_error("--max-ram " + bytes_text(max_ram) + " is below the " + bytes_text(band_bytes) +
+                             " one row of windows needs at this width");
+  }
+  const std::string tmpdir =
+      !job.tmpdir.empty() ? job.tmpdir : fs::absolute(io.dst).parent_path().string();
+  if (!in_ram && !fs::is_directory(tmpdir)) throw std::runtime_error("--tmpdir " + tmpdir + " is not a directory");
+
+  ConditionSource condition(
+      [&source](Span rows, Span cols) {
+        RasterWindow lr = source.read(rows, cols);
+        return LrBlock{std::move(lr.data), std::move(lr.valid)};
+      },
+      source.height(), source.width(), grid);
+  // Windows without a single valid LR pixel under them are skipped; decided once for all steps.
+  std::vector<bool> skipped(static_cast<size_t>(grid.size()), false);
+  int64_t active = grid.size();
+  if (source.has_invalid_pixels()) {
+    for (const Window& win : grid.windows())
+      if (!condition.any_valid(grid.footprint(win))) {
+        skipped[static_cast<size_t>(win.index)] = true;
+        --active;
+      }
+  }
+  const Denoiser denoiser = make_denoiser(model, device, precision);
+
   if (job.dry_run) {
+    const double per_window = seconds_per_window(denoiser, channels, window, std::min<int64_t>(job.batch, std::max<int64_t>(active, 2)));
     std::cout << "output:              " << width << " x " << height << " x " << channels << " (scale " << scale << ")\n"
-              << "windows per step:    " << grid.size() << " (" << window << " px, stride " << stride << ", "
-              << to_string(fusion) << ")\n"
-              << "network evaluations: " << grid.size() * job.steps << " (" << job.steps << " steps)\n"
-              << "canvas:              " << gib(canvas_bytes) << " in host RAM (" << gib(available_ram_bytes())
-              << " available)\n";
+              << "windows per step:    " << active << " of " << grid.size() << " (" << window << " px, stride "
+              << (fusion == FusionMode::None ? window : stride) << ", " << to_string(fusion) << "; "
+              << grid.size() - active << " without valid pixels skipped)\n"
+              << "network evaluations: " << active * job.steps << " (" << job.steps << " steps)\n"
+              << "canvas:              " << bytes_text(2.0 * array_bytes) << " "
+              << (in_ram ? "in host RAM" : "memory-mapped under " + tmpdir) << ", at most " << bytes_text(in_ram ? 2.0 * array_bytes + band_bytes : band_bytes)
+              << " of RAM (--max-ram " << bytes_text(max_ram) << ")\n"
+              << "estimated time:      " << clock_time(per_window * static_cast<double>(active * job.steps)) << " on "
+              << device.str() << " (" << format_number(std::round(per_window * 1e4) / 10.0) << " ms per window-step, timed)\n";
     return 0;
   }
-  if (canvas_bytes > 0.8 * available_ram_bytes()) {
-    throw std::runtime_error("the scene's canvas needs " + gib(canvas_bytes) + " of RAM and " +
-                             gib(available_ram_bytes()) + " is available; process it in parts");
+  if (active == 0) {
+    throw std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + source.path());
   }
   if (!source.geotransform()) warn("sr", "input has no geotransform; the output will have none");
   if (source.crs_wkt().empty()) warn("sr", "input has no CRS; the output will have none");
 
-  const RasterWindow lr = source.read({0, source.height()}, {0, source.width()});
-  if (!lr.valid.any().item<bool>()) {
-    throw std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + source.path());
+  const RunSettings settings = run_settings(job, source, scale, window, stride, to_string(fusion), device);
+  const std::string checkpoint = checkpoint_path(io.dst);
+  int completed = 0;
+  if (job.resume) {
+    const CheckpointInfo info = read_checkpoint_info(checkpoint);
+    const std::string difference = settings_difference(settings, info.settings);
+    if (!difference.empty()) throw UsageError("cannot resume from " + checkpoint + ": " + difference);
+    completed = info.steps_completed;
+  } else if (fs::exists(checkpoint)) {
+    warn("sr", "starting afresh; the checkpoint " + checkpoint + " of an earlier run will be replaced");
   }
-  const torch::Tensor condition = condition_from_lr(lr.data, height, width);
 
   OutputSpec spec = output_spec_for(source, width, height);
   spec.metadata = {{"GEOSR_METHOD", "diffusion"},
                    {"GEOSR_SCALE", std::to_string(scale)},
-                   {"GEOSR_MODEL", std::filesystem::path(job.model).filename().string()},
+                   {"GEOSR_MODEL", fs::path(job.model).filename().string()},
                    {"GEOSR_STEPS", std::to_string(job.steps)},
                    {"GEOSR_SEED", std::to_string(job.seed)},
                    {"GEOSR_SAMPLER", job.sampler},
@@ -150,32 +272,78 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
                    {"GEOSR_VERSION", kVersion}};
   spec.creation_options = io.creation_options;
   spec.overwrite = io.overwrite;
-  CogWriter writer(io.dst, spec);  // checks the output path before the long computation
+  // The writer and its staging file only exist while the output is written, so a run killed while
+  // denoising leaves nothing but its checkpoint; the path is checked before the long computation.
+  check_output_path(io.dst, io.overwrite);
 
-  // Denoising takes nearly all of the time; writing and the COG copy the last 2 %.
-  int ticks = -1;
-  SceneSamplerOptions options;
-  options.fusion = fusion;
-  options.window = window;
-  options.stride = stride;
-  options.weights = weights;
-  options.batch = job.batch;
-  options.seed = job.seed;
-  options.device = device;
-  if (!io.quiet) {
-    options.progress = [&](const SceneProgress& p) {
-      const double done = (p.step + static_cast<double>(p.windows_done) / static_cast<double>(std::max<int64_t>(p.windows, 1))) /
-                          p.steps;
-      stderr_progress(0.98 * done, nullptr, &ticks);
-    };
+  const auto new_array = [&] {
+    return in_ram ? SceneArray::in_memory(channels, grid.extent_height(), grid.extent_width())
+                  : SceneArray::mapped(tmpdir, channels, grid.extent_height(), grid.extent_width());
+  };
+  auto state = new_array();
+  if (job.resume) {
+    load_checkpoint_state(checkpoint, *state);
+  } else {
+    for (int64_t y = 0; y < grid.extent_height(); y += window) {
+      const Region rows{y, 0, std::min(grid.extent_height(), y + window), grid.extent_width()};
+      state->write(rows, initial_noise(job.seed, channels, rows));
+      state->release_rows(rows.y0, rows.y1);
+    }
   }
-  const torch::Tensor result = sample_scene(make_denoiser(model, device, precision), *sampler, condition, options);
+  BandCanvas canvas(std::move(state), new_array(), fuser.planes(), window);
 
-  PrecomputedProcessor processor(result, scale);
-  const std::unique_ptr<void, void (*)(void*)> finish_progress(
-      io.quiet ? nullptr : GDALCreateScaledProgress(0.98, 1.0, stderr_progress, &ticks), GDALDestroyScaledProgress);
-  run_pipeline(source, processor, writer);
-  writer.commit(io.quiet ? nullptr : GDALScaledProgress, finish_progress.get());
+  const InterruptGuard interrupts;
+  const int total = job.steps;
+  const auto started = Clock::now();
+  const int first = completed;
+  int ticks = -1;
+  std::string message;
+  const StreamingRun run{
+      denoiser,
+      *sampler,
+      fuser,
+      [&condition](const Region& r) { return condition.read(r); },
+      job.seed,
+      job.batch,
+      device,
+      [&skipped](const Window& win) { return skipped[static_cast<size_t>(win.index)]; },
+      [&](const SceneProgress& p) {
+        if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
+        if (io.quiet) return;
+        const double done = static_cast<double>(p.step - first) * static_cast<double>(p.windows) +
+                            static_cast<double>(p.windows_done);
+        const double all = static_cast<double>(total - first) * static_cast<double>(p.windows);
+        const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        const double rate = done / std::max(seconds, 1e-9);
+        message = "step " + std::to_string(p.step + 1) + "/" + std::to_string(total) + ", " +
+                  format_number(std::round(rate * 10.0) / 10.0) + " windows/s, ETA " + clock_time((all - done) / rate);
+        // Denoising takes nearly all of the time; writing and the COG copy the last 2 %.
+        const double fraction = (p.step + static_cast<double>(p.windows_done) / static_cast<double>(p.windows)) / total;
+        stderr_progress(0.98 * fraction, message.c_str(), &ticks);
+      },
+      [&](int steps_done) {
+        completed = steps_done;
+        if (job.checkpoint_every > 0 && steps_done % job.checkpoint_every == 0 && steps_done < total)
+          save_checkpoint(checkpoint, settings, steps_done, canvas.state());
+        if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
+      }};
+  try {
+    run_streaming(run, canvas, completed);
+    CogWriter writer(io.dst, spec);
+    CanvasProcessor processor(canvas.state(), scale);
+    const std::unique_ptr<void, void (*)(void*)> finish_progress(
+        io.quiet ? nullptr : GDALCreateScaledProgress(0.98, 1.0, stderr_progress, &ticks), GDALDestroyScaledProgress);
+    run_pipeline(source, processor, writer);
+    if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
+    writer.commit(io.quiet ? nullptr : GDALScaledProgress, finish_progress.get());
+  } catch (const Interrupted& stop) {
+    save_checkpoint(checkpoint, settings, completed, canvas.state());
+    if (!io.quiet) std::cerr << "\n";
+    std::cerr << "geosr sr: interrupted after step " << completed << " of " << total << "; state saved to "
+              << checkpoint << " (finish with the same command and --resume)\n";
+    return 128 + stop.signal;
+  }
+  fs::remove(checkpoint);
   return 0;
 }
 

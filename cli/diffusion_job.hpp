@@ -1,8 +1,9 @@
 #pragma once
-// `geosr sr --method diffusion`: InfScene-SR joint denoising of the scene held in memory, written
-// through the same COG writer as the other methods. The streaming, out-of-core processor for
-// scenes larger than RAM is a separate piece of work; until then the job refuses scenes whose
-// canvas would not fit and says how much it needs.
+// `geosr sr --method diffusion`: InfScene-SR joint denoising of a raster of any size. The windows are
+// visited in rows, the condition is computed band by band from the LR raster, windows without valid
+// pixels are skipped, and the two canvas arrays live in RAM or, past --max-ram, in memory-mapped
+// files under --tmpdir. Checkpoints beside the output (DST.geosr-checkpoint) every K steps and on
+// SIGINT/SIGTERM let --resume finish the run with the bytes an uninterrupted run would have written.
 
 #include <cstdint>
 #include <string>
@@ -27,7 +28,14 @@ struct DiffusionJob {
   std::string device = "cpu";
   std::string precision = "fp32";
   bool dry_run = false;
+  double max_ram = 0.0;       // bytes the canvas may use; 0: half of the available RAM
+  std::string tmpdir;         // memory-mapped canvas files; empty: the output's directory
+  int checkpoint_every = 10;  // steps between checkpoints; 0: only when interrupted
+  bool resume = false;
 };
+
+// Where the checkpoint of a run writing `dst` lives.
+std::string checkpoint_path(const std::string& dst);
 
 // Where `geosr sr` looks for a model when --model is not given: $GEOSR_MODEL, then the bundled one.
 std::string default_model_path();

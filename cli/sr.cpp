@@ -1,6 +1,7 @@
 // geosr sr: super-resolve SRC to DST, by bicubic interpolation (block-wise) or by InfScene-SR joint
 // diffusion denoising with a trained model (diffusion_job.hpp).
 
+#include <cctype>
 #include <cmath>
 
 #include "commands.hpp"
@@ -26,6 +27,21 @@ double parse_positive(const std::string& text, const std::string& what) {
   return value;
 }
 
+// "512M", "8G", "1.5T", "65536" (bytes); binary multiples.
+double parse_size(const std::string& text, const std::string& what) {
+  std::string number = text;
+  double unit = 1.0;
+  if (!number.empty()) {
+    const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(number.back())));
+    const std::string units = "KMGT";
+    if (const auto at = units.find(suffix); at != std::string::npos) {
+      unit = std::pow(1024.0, static_cast<double>(at + 1));
+      number.pop_back();
+    }
+  }
+  return parse_positive(number, what) * unit;
+}
+
 void check_scale(double scale, const std::string& what) {
   if (!std::isfinite(scale) || scale <= 1.0) {
     throw UsageError(what + " must be greater than 1 (got " + format_number(scale) + "); geosr sr only enlarges");
@@ -45,7 +61,7 @@ int sr_command(const std::vector<std::string>& arguments) {
     const auto tr = take_option(args, "--tr", 2);
     auto options = io_options(true);
     options.add_options()
-        ("method", po::value<std::string>()->default_value("bicubic"), "bicubic | diffusion")
+        ("method", po::value<std::string>()->default_value("diffusion"), "diffusion (the bundled or --model model) | bicubic")
         ("scale", po::value<double>()->value_name("S"), "enlargement factor (> 1, at most 100)")
         ("tr", po::value<std::string>()->value_name("XRES YRES"),
          "target pixel size in georeferenced units instead of --scale");
@@ -63,7 +79,11 @@ int sr_command(const std::vector<std::string>& arguments) {
         ("seed", po::value<uint64_t>()->default_value(0), "noise seed; the same seed gives the same bytes")
         ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N")
         ("precision", po::value<std::string>()->default_value("fp32"), "fp32 | bf16 | fp16 (CUDA autocast)")
-        ("dry-run", po::bool_switch(), "print the work and memory the job needs, compute nothing");
+        ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing")
+        ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
+        ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
+        ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM)")
+        ("resume", po::bool_switch(), "continue an interrupted run from DST.geosr-checkpoint (same options)");
     options.add(diffusion);
     po::variables_map values;
     if (!parse("sr", "[options] (--scale S | --tr XRES YRES) SRC DST", args, options, true, values)) return 0;
@@ -81,7 +101,9 @@ int sr_command(const std::vector<std::string>& arguments) {
     check_not_input(io);
 
     if (method == "diffusion") {
-      if (!tr.empty()) throw UsageError("--tr is not supported with --method diffusion; give --scale (or none: the model's)");
+      if (!tr.empty()) {
+        throw UsageError("--tr needs --method bicubic; the diffusion model works at its own scale (--scale or none)");
+      }
       DiffusionJob job;
       job.model = values.count("model") ? values["model"].as<std::string>() : default_model_path();
       if (values.count("scale")) {
@@ -101,6 +123,10 @@ int sr_command(const std::vector<std::string>& arguments) {
       job.device = values["device"].as<std::string>();
       job.precision = values["precision"].as<std::string>();
       job.dry_run = values["dry-run"].as<bool>();
+      if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
+      if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();
+      job.checkpoint_every = values["checkpoint-every"].as<int>();
+      job.resume = values["resume"].as<bool>();
       return run_diffusion_job(job, io);
     }
     if (!values.count("scale") && tr.empty()) throw UsageError("give --scale S or --tr XRES YRES");

@@ -1,9 +1,11 @@
 #include "geosr/io/cog_writer.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cpl_conv.h>
@@ -33,6 +35,8 @@ fs::path output_directory(const fs::path& output) {
   return parent.empty() ? fs::path(".") : parent;
 }
 
+}  // namespace
+
 void check_output_path(const fs::path& output, bool overwrite) {
   std::error_code ec;
   const fs::path dir = output_directory(output);
@@ -45,6 +49,24 @@ void check_output_path(const fs::path& output, bool overwrite) {
   if (fs::is_directory(output, ec)) throw std::runtime_error("output is a directory: " + output.string());
   if (fs::exists(output, ec) && !overwrite) {
     throw std::runtime_error("output exists (use --overwrite to replace it): " + output.string());
+  }
+}
+
+namespace {
+
+// Temporaries of earlier writers of the same output whose process is gone (killed with SIGKILL,
+// or by the machine going down): nobody else will remove them.
+void remove_stale_temporaries(const fs::path& output) {
+  const std::string prefix = "." + output.filename().string() + ".geosr-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(output_directory(output), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const auto dot = rest.find('.');
+    if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789") != dot) continue;
+    const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
   }
 }
 
@@ -86,6 +108,7 @@ CogWriter::CogWriter(fs::path output, OutputSpec spec)
     throw std::runtime_error("output too large: " + std::to_string(spec_.width) + " x " +
                              std::to_string(spec_.height) + " pixels");
   }
+  remove_stale_temporaries(output_);
   staging_ = hidden_sibling(output_, ".tmp.tif");
   cog_ = hidden_sibling(output_, ".cog.tif");
 

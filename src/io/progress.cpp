@@ -6,7 +6,7 @@
 
 namespace geosr {
 
-int CPL_STDCALL stderr_progress(double complete, const char*, void* data) {
+int CPL_STDCALL stderr_progress(double complete, const char* message, void* data) {
   // `data` points at an int holding the last tick printed (-1 before the first); GDALTermProgress
   // keeps that in a static instead, which is also the fallback here.
   static int fallback = -1;
@@ -17,6 +17,7 @@ int CPL_STDCALL stderr_progress(double complete, const char*, void* data) {
     ++last;
     if (last % 4 == 0) {
       std::fprintf(stderr, "%d", last / 4 * 10);
+      if (message && *message && last > 0 && last < 40) std::fprintf(stderr, " (%s)", message);
     } else {
       std::fputc('.', stderr);
     }

@@ -33,7 +33,7 @@ TEST(CliRoundTrip, NaipSceneDegradeThenBicubicKeepsTheExtent) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = geosr_run("sr -q --method bicubic --scale 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  r = geosr_run("sr -q --tr 5 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr_tr.tif"));
+  r = geosr_run("sr -q --method bicubic --tr 5 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr_tr.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(t::file_bytes(hr), before);
 
@@ -81,7 +81,7 @@ TEST(CliRoundTrip, NaipSceneDegradeThenBicubicKeepsTheExtent) {
 TEST(CliRoundTrip, BundledSampleAndBandSelectionAndProgress) {
   const auto dir = t::scratch("bundled");
   const auto hr = t::samples() / "naip_riverside_2018_0.tif";
-  auto r = geosr_run("sr --scale 3 -b 3 -b 1,2 " + t::quote(hr) + " " + t::quote(dir / "sr.tif"));
+  auto r = geosr_run("sr --method bicubic --scale 3 -b 3 -b 1,2 " + t::quote(hr) + " " + t::quote(dir / "sr.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("100 - done."), std::string::npos) << r.output;
   auto ds = t::open_raster(dir / "sr.tif");
@@ -102,7 +102,7 @@ TEST(CliRoundTrip, NoGeotransformOrCrsWarnsAndProcesses) {
   recipe.geotransform.reset();
   recipe.epsg = 0;
   write_raster(dir / "plain.tif", recipe);
-  const auto r = geosr_run("sr -q --scale 2 " + t::quote(dir / "plain.tif") + " " + t::quote(dir / "out.tif"));
+  const auto r = geosr_run("sr -q --method bicubic --scale 2 " + t::quote(dir / "plain.tif") + " " + t::quote(dir / "out.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("warning: input has no geotransform"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("warning: input has no CRS"), std::string::npos) << r.output;
@@ -111,7 +111,7 @@ TEST(CliRoundTrip, NoGeotransformOrCrsWarnsAndProcesses) {
   EXPECT_NE(ds->GetGeoTransform(gt.data()), CE_None);
   EXPECT_EQ(ds->GetSpatialRef(), nullptr);
   EXPECT_EQ(t::cog_problems(dir / "out.tif"), "");
-  const auto tr = geosr_run("sr -q --tr 1 1 " + t::quote(dir / "plain.tif") + " " + t::quote(dir / "tr.tif"));
+  const auto tr = geosr_run("sr -q --method bicubic --tr 1 1 " + t::quote(dir / "plain.tif") + " " + t::quote(dir / "tr.tif"));
   EXPECT_EQ(tr.exit_code, 1) << tr.output;
 }
 
@@ -122,7 +122,7 @@ TEST(CliRoundTrip, RotatedGeotransformScaled) {
   write_raster(dir / "rot.tif", recipe);
   auto r = geosr_run("degrade -q --scale 4 " + t::quote(dir / "rot.tif") + " " + t::quote(dir / "lr.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  r = geosr_run("sr -q --scale 4 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "hr.tif"));
+  r = geosr_run("sr -q --method bicubic --scale 4 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "hr.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto lr = geotransform(dir / "lr.tif");
   const std::array<double, 6> want_lr{300000.0, 32.0, 8.0, 4100000.0, 4.0, -32.0};

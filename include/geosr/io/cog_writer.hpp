@@ -44,6 +44,10 @@ class CogWriter {
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> dataset_;
 };
 
+// What CogWriter's constructor checks first: the directory exists and is writable, and the output
+// is absent unless `overwrite`. Lets a long job fail before its work rather than after it.
+void check_output_path(const std::filesystem::path& output, bool overwrite);
+
 // The COG creation options geosr uses unless the user overrides them with -co.
 std::vector<std::string> default_cog_options();
 

@@ -6,6 +6,8 @@
 namespace geosr {
 
 // Like GDALTermProgress, but on stderr so that stdout stays free for the program's own output.
+// A message, when given, is printed in parentheses after the 10 %, 20 %, ... marks (e.g. the
+// diffusion step, windows per second and the ETA).
 int CPL_STDCALL stderr_progress(double complete, const char* message, void* data);
 
 }  // namespace geosr

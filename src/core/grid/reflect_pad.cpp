@@ -4,9 +4,6 @@
 
 namespace geosr {
 
-namespace {
-
-// Source index of each of `padded` positions along an axis of `length`.
 torch::Tensor reflected_indices(int64_t length, int64_t padded) {
   auto idx = torch::arange(padded, torch::kInt64);
   if (length == 1) return torch::zeros_like(idx);
@@ -14,8 +11,6 @@ torch::Tensor reflected_indices(int64_t length, int64_t padded) {
   idx = idx.remainder(period);
   return torch::where(idx >= length, period - idx, idx);
 }
-
-}  // namespace
 
 torch::Tensor reflect_pad(const torch::Tensor& raster, int64_t height, int64_t width) {
   const int64_t h = raster.size(-2), w = raster.size(-1);

@@ -1,0 +1,46 @@
+#pragma once
+// The canvas of the streaming processor. y_t and y_{t-1} are two SceneArrays (RAM or memory-mapped,
+// ping-pong: y_t is only read during a step, so the last completed step is intact at any moment,
+// which is what checkpoints and interruptions rely on). The fixed-point accumulator covers a band
+// of rows only: windows are visited row of windows by row of windows, and once a row of windows is
+// done every pixel above the next row's top has all its contributions, so those rows are finished
+// into y_{t-1} and the band moves down. Memory: one band of accumulator whatever the scene height.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "geosr/core/canvas/canvas.hpp"
+#include "geosr/core/canvas/scene_array.hpp"
+
+namespace geosr {
+
+class BandCanvas : public Canvas {
+ public:
+  // `state` holds y_t of the first step to run, `scratch` has the same shape; band_rows is the
+  // window size (the rows one row of windows touches).
+  BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneArray> scratch, int planes, int64_t band_rows);
+
+  torch::Tensor read(const Region& region) override;
+  // The region must lie inside the current band (rows [band_top, band_top + band_rows)).
+  void accumulate(const Region& region, const torch::Tensor& planes) override;
+  void finish_step(const Fuser& fuser) override;
+
+  // Rows above `y` have all their contributions: finish them into y_{t-1} and move the band to y.
+  void complete_rows_above(int64_t y, const Fuser& fuser);
+  int64_t band_top() const { return band_top_; }
+
+  // y_t: the state at the start of the current step (the last completed one).
+  SceneArray& state() { return *state_; }
+  static double accumulator_bytes(int planes, int64_t channels, int64_t band_rows, int64_t width) {
+    return 8.0 * planes * static_cast<double>(channels * band_rows * width);
+  }
+
+ private:
+  std::unique_ptr<SceneArray> state_, next_;
+  torch::Tensor band_;  // (planes, C, band_rows, W) int64
+  int64_t band_top_ = 0;
+  std::mutex mutex_;
+};
+
+}  // namespace geosr

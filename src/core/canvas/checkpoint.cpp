@@ -1,0 +1,134 @@
+#include "geosr/core/canvas/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+namespace geosr {
+
+namespace {
+
+constexpr const char* kMagic = "GEOSR-CHECKPOINT 1";
+constexpr int64_t kChunkBytes = 64 << 20;
+
+std::string system_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+int64_t rows_per_chunk(const SceneArray& state) {
+  return std::max<int64_t>(1, kChunkBytes / (state.width() * static_cast<int64_t>(sizeof(float))));
+}
+
+// Calls body(channel, y0, y1) over row chunks of every plane, releasing each chunk afterwards.
+template <typename Body>
+void for_each_chunk(SceneArray& state, Body body) {
+  const int64_t step = rows_per_chunk(state);
+  for (int64_t c = 0; c < state.channels(); ++c)
+    for (int64_t y = 0; y < state.height(); y += step) {
+      const int64_t y1 = std::min(state.height(), y + step);
+      body(c, y, y1);
+      state.release_rows(y, y1);
+    }
+}
+
+void fsync_path(const std::filesystem::path& path, int flags) {
+  const int fd = open(path.c_str(), flags);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const RunSettings& settings, int steps_completed, SceneArray& state) {
+  const std::filesystem::path final_path(path);
+  const std::filesystem::path temp = final_path.string() + ".tmp";
+  {
+    std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(temp.c_str(), "wb"), std::fclose);
+    if (!out) throw std::runtime_error(system_error("cannot write checkpoint " + temp.string()));
+    std::ostringstream header;
+    header << kMagic << "\n";
+    for (const auto& [key, value] : settings) header << key << "=" << value << "\n";
+    header << "steps_completed=" << steps_completed << "\n"
+           << "shape=" << state.channels() << "," << state.height() << "," << state.width() << "\n\n";
+    const std::string text = header.str();
+    bool ok = std::fwrite(text.data(), 1, text.size(), out.get()) == text.size();
+    const float* data = state.data().data_ptr<float>();
+    for_each_chunk(state, [&](int64_t c, int64_t y0, int64_t y1) {
+      const size_t count = static_cast<size_t>((y1 - y0) * state.width());
+      ok = ok && std::fwrite(data + (c * state.height() + y0) * state.width(), sizeof(float), count, out.get()) == count;
+    });
+    ok = ok && std::fflush(out.get()) == 0 && fsync(fileno(out.get())) == 0;
+    if (!ok) {
+      const std::string message = system_error("cannot write checkpoint " + temp.string());
+      out.reset();
+      std::filesystem::remove(temp);
+      throw std::runtime_error(message);
+    }
+  }
+  std::filesystem::rename(temp, final_path);
+  // The rename itself must reach the disk before the checkpoint counts as saved.
+  fsync_path(final_path.parent_path().empty() ? "." : final_path.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("no checkpoint to resume from: " + path + " does not exist");
+  std::string line;
+  if (!std::getline(in, line) || line != kMagic) throw std::runtime_error(path + " is not a geosr checkpoint");
+  CheckpointInfo info;
+  while (std::getline(in, line) && !line.empty()) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) throw std::runtime_error(path + ": corrupt checkpoint header");
+    info.settings[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  try {
+    info.steps_completed = std::stoi(info.settings.at("steps_completed"));
+    char comma = 0;
+    std::istringstream shape(info.settings.at("shape"));
+    shape >> info.channels >> comma >> info.height >> comma >> info.width;
+    if (!shape || info.channels < 1 || info.height < 1 || info.width < 1) throw std::runtime_error("shape");
+  } catch (const std::exception&) {
+    throw std::runtime_error(path + ": corrupt checkpoint header");
+  }
+  info.settings.erase("steps_completed");
+  info.settings.erase("shape");
+  const auto data_bytes = static_cast<std::uintmax_t>(info.channels * info.height * info.width) * sizeof(float);
+  const auto header_bytes = static_cast<std::uintmax_t>(in.tellg());
+  if (!in || std::filesystem::file_size(path) != header_bytes + data_bytes)
+    throw std::runtime_error(path + " is truncated or corrupt");
+  return info;
+}
+
+void load_checkpoint_state(const std::string& path, SceneArray& state) {
+  const CheckpointInfo info = read_checkpoint_info(path);
+  if (info.channels != state.channels() || info.height != state.height() || info.width != state.width())
+    throw std::runtime_error(path + ": the checkpoint's canvas does not have this run's shape");
+  const auto data_bytes = static_cast<std::uintmax_t>(state.data().numel()) * sizeof(float);
+  std::unique_ptr<FILE, int (*)(FILE*)> in(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!in || std::fseek(in.get(), static_cast<long>(std::filesystem::file_size(path) - data_bytes), SEEK_SET) != 0)
+    throw std::runtime_error(system_error("cannot read checkpoint " + path));
+  float* data = state.data().data_ptr<float>();
+  for_each_chunk(state, [&](int64_t c, int64_t y0, int64_t y1) {
+    const size_t count = static_cast<size_t>((y1 - y0) * state.width());
+    if (std::fread(data + (c * state.height() + y0) * state.width(), sizeof(float), count, in.get()) != count)
+      throw std::runtime_error("cannot read checkpoint " + path + ": file is truncated");
+  });
+}
+
+std::string settings_difference(const RunSettings& run, const RunSettings& checkpoint) {
+  for (const auto& [key, value] : run) {
+    const auto it = checkpoint.find(key);
+    if (it == checkpoint.end()) return "the checkpoint records no " + key;
+    if (it->second != value) return key + " is " + value + " but the checkpoint was made with " + it->second;
+  }
+  return "";
+}
+
+}  // namespace geosr

@@ -1,0 +1,85 @@
+#include "geosr/core/canvas/scene_array.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace geosr {
+
+using torch::indexing::Slice;
+
+namespace {
+
+void check_shape(int64_t channels, int64_t height, int64_t width) {
+  if (channels < 1 || height < 1 || width < 1) throw std::runtime_error("scene array: empty shape");
+}
+
+std::string system_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+}  // namespace
+
+std::unique_ptr<SceneArray> SceneArray::in_memory(int64_t channels, int64_t height, int64_t width) {
+  check_shape(channels, height, width);
+  std::unique_ptr<SceneArray> array(new SceneArray);
+  array->data_ = torch::zeros({channels, height, width}, torch::kFloat32);
+  return array;
+}
+
+std::unique_ptr<SceneArray> SceneArray::mapped(const std::string& directory, int64_t channels, int64_t height,
+                                               int64_t width) {
+  check_shape(channels, height, width);
+  std::string name = (std::filesystem::path(directory) / "geosr-canvas-XXXXXX").string();
+  const int fd = mkstemp(name.data());
+  if (fd < 0) throw std::runtime_error(system_error("cannot create a canvas file in " + directory));
+  unlink(name.c_str());
+  const size_t bytes = static_cast<size_t>(channels * height * width) * sizeof(float);
+  // A sparse file: blocks are allocated as rows are written, and read back as zeros before that.
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    const std::string message = system_error("cannot size the canvas file in " + directory);
+    close(fd);
+    throw std::runtime_error(message);
+  }
+  void* mapping = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);  // the mapping keeps the file alive
+  if (mapping == MAP_FAILED) throw std::runtime_error(system_error("cannot map the canvas file in " + directory));
+  std::unique_ptr<SceneArray> array(new SceneArray);
+  array->mapping_ = mapping;
+  array->mapping_bytes_ = bytes;
+  array->data_ = torch::from_blob(mapping, {channels, height, width}, torch::kFloat32);
+  return array;
+}
+
+SceneArray::~SceneArray() {
+  if (mapping_) munmap(mapping_, mapping_bytes_);
+}
+
+torch::Tensor SceneArray::read(const Region& r) const {
+  if (r.y0 < 0 || r.x0 < 0 || r.y1 > height() || r.x1 > width() || r.empty())
+    throw std::runtime_error("scene array: region outside the array");
+  return data_.index({Slice(), Slice(r.y0, r.y1), Slice(r.x0, r.x1)}).clone();
+}
+
+void SceneArray::write(const Region& r, const torch::Tensor& values) {
+  if (r.y0 < 0 || r.x0 < 0 || r.y1 > height() || r.x1 > width() || r.empty())
+    throw std::runtime_error("scene array: region outside the array");
+  data_.index({Slice(), Slice(r.y0, r.y1), Slice(r.x0, r.x1)}).copy_(values);
+}
+
+void SceneArray::release_rows(int64_t y0, int64_t y1) {
+  if (!mapping_ || y1 <= y0) return;
+  const auto page = static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+  const int64_t row_bytes = width() * static_cast<int64_t>(sizeof(float));
+  const int64_t plane_bytes = height() * row_bytes;
+  for (int64_t c = 0; c < channels(); ++c) {
+    // Only whole pages inside the rows: a page shared with a neighbouring row stays resident.
+    const int64_t begin = (c * plane_bytes + y0 * row_bytes + page - 1) / page * page;
+    const int64_t end = (c * plane_bytes + y1 * row_bytes) / page * page;
+    if (end > begin) madvise(static_cast<char*>(mapping_) + begin, static_cast<size_t>(end - begin), MADV_DONTNEED);
+  }
+}
+
+}  // namespace geosr

@@ -1,0 +1,173 @@
+// The streaming diffusion job as a user runs it: a memory-mapped canvas gives the RAM canvas's
+// bytes, a run killed with SIGKILL or stopped with SIGTERM resumes to the uninterrupted run's bytes,
+// and NoData stays NoData (windows without valid pixels are not computed).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "gdal_fixtures.hpp"
+
+namespace {
+
+namespace t = geosr::test;
+namespace fs = std::filesystem;
+
+const std::string kGeosr = GEOSR_BINARY;
+t::CommandResult geosr_run(const std::string& args) { return t::run_command(kGeosr + " " + args); }
+
+// Small windows and few steps: the job is under test, not the network.
+const std::string kFast = "sr -q --window 32 --stride 24 ";
+
+class CliStreaming : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = t::scratch(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    lr = t::samples() / "naip_riverside_2018_0_lr5.tif";
+  }
+  std::string sr(const std::string& options, const fs::path& out) const {
+    return kFast + options + " " + t::quote(lr) + " " + t::quote(out);
+  }
+  fs::path dir, lr;
+};
+
+TEST_F(CliStreaming, MemoryMappedCanvasGivesTheSameBytes) {
+  fs::create_directories(dir / "tmp");
+  // 255 x 255 x 3: 1.5 MiB of canvas arrays, 0.5 MiB per row of windows.
+  const auto plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --max-ram 1M --tmpdir " +
+                              t::quote(dir / "tmp") + " " + t::quote(lr) + " " + t::quote(dir / "x.tif"));
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("memory-mapped under"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("estimated time:"), std::string::npos) << plan.output;
+
+  ASSERT_EQ(geosr_run(sr("--steps 6", dir / "ram.tif")).exit_code, 0);
+  const auto mapped = geosr_run(sr("--steps 6 --max-ram 1M --tmpdir " + t::quote(dir / "tmp"), dir / "mapped.tif"));
+  ASSERT_EQ(mapped.exit_code, 0) << mapped.output;
+  EXPECT_EQ(t::file_bytes(dir / "mapped.tif"), t::file_bytes(dir / "ram.tif"));
+  EXPECT_TRUE(fs::is_empty(dir / "tmp")) << "canvas files are gone";
+
+  const auto tiny = geosr_run(sr("--steps 6 --max-ram 64K", dir / "none.tif"));
+  EXPECT_EQ(tiny.exit_code, 1) << tiny.output;
+  EXPECT_NE(tiny.output.find("one row of windows needs"), std::string::npos) << tiny.output;
+  EXPECT_FALSE(fs::exists(dir / "none.tif"));
+}
+
+// Starts the job in the background, waits (at most ~60 s) for its first checkpoint, sends `signal`
+// and returns the job's exit code.
+int interrupt_after_first_checkpoint(const std::string& command, const fs::path& checkpoint, const std::string& signal,
+                                     const fs::path& log) {
+  const std::string script = "( " + kGeosr + " " + command + " >" + t::quote(log) + " 2>&1 & pid=$!; i=0; " +
+                             "while [ ! -f " + t::quote(checkpoint) + " ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; " +
+                             "kill -" + signal + " $pid; wait $pid; echo \"exit=$?\" )";
+  const auto r = t::run_command(script);
+  const auto at = r.output.find("exit=");
+  return at == std::string::npos ? -1 : std::stoi(r.output.substr(at + 5));
+}
+
+TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
+  ASSERT_EQ(geosr_run(sr("--steps 12", dir / "whole.tif")).exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir / "whole.tif.geosr-checkpoint")) << "a finished run removes its checkpoint";
+
+  const auto out = dir / "killed.tif";
+  const auto checkpoint = dir / "killed.tif.geosr-checkpoint";
+  const int code = interrupt_after_first_checkpoint(sr("--steps 12 --checkpoint-every 2", out), checkpoint, "KILL",
+                                                    dir / "killed.log");
+  EXPECT_EQ(code, 128 + 9);
+  ASSERT_TRUE(fs::exists(checkpoint));
+  EXPECT_FALSE(fs::exists(out)) << "no partial output under the output name";
+
+  const auto fresh = geosr_run(sr("--steps 11 --resume", out));
+  EXPECT_EQ(fresh.exit_code, 2) << "other settings: " << fresh.output;
+  EXPECT_NE(fresh.output.find("steps is 11 but the checkpoint was made with 12"), std::string::npos) << fresh.output;
+
+  // A run killed while writing its output leaves a hidden staging file; the next writer of that
+  // output removes it once its process is gone.
+  std::ofstream(dir / ".killed.tif.geosr-999999.tmp.tif") << "stale";
+  const auto resumed = geosr_run(sr("--steps 12 --checkpoint-every 2 --resume", out));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(t::file_bytes(out), t::file_bytes(dir / "whole.tif"));
+  EXPECT_FALSE(fs::exists(checkpoint));
+  EXPECT_EQ(t::other_files(dir, {"whole.tif", "killed.tif", "killed.log"}), std::vector<std::string>{});
+}
+
+TEST_F(CliStreaming, SigtermSavesTheStateAndResumes) {
+  ASSERT_EQ(geosr_run(sr("--steps 12 --seed 3", dir / "whole.tif")).exit_code, 0);
+  const auto out = dir / "stopped.tif";
+  const auto checkpoint = dir / "stopped.tif.geosr-checkpoint";
+  // --checkpoint-every 1 only to know when the run is under way; SIGTERM then saves its own.
+  const int code = interrupt_after_first_checkpoint(sr("--steps 12 --seed 3 --checkpoint-every 1", out), checkpoint,
+                                                    "TERM", dir / "stopped.log");
+  EXPECT_EQ(code, 128 + 15);
+  const std::string log = t::file_bytes(dir / "stopped.log");
+  EXPECT_NE(log.find("interrupted after step"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(out));
+  const auto resumed = geosr_run(sr("--steps 12 --seed 3 --resume", out));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(t::file_bytes(out), t::file_bytes(dir / "whole.tif"));
+
+  const auto nothing = geosr_run(sr("--steps 12 --seed 3 --resume", dir / "never.tif"));
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_NE(nothing.output.find("no checkpoint to resume from"), std::string::npos) << nothing.output;
+}
+
+TEST_F(CliStreaming, NoDataHoleStaysNoDataAndIsNotComputed) {
+  // Real LR pixels (the bundled 51 x 51 NAIP sample, RGB) with a NoData hole over the top-left.
+  auto src = t::open_raster(lr);
+  std::vector<double> pixels(3 * 51 * 51);
+  ASSERT_EQ(src->RasterIO(GF_Read, 0, 0, 51, 51, pixels.data(), 51, 51, GDT_Float64, 3, nullptr, 0, 0, 0), CE_None);
+  t::RasterRecipe recipe;
+  recipe.width = recipe.height = 51;
+  recipe.bands = 3;
+  recipe.type = GDT_Byte;
+  recipe.nodata = 0;
+  recipe.value = [&](int b, int r, int c) {
+    return r < 20 && c < 20 ? 0.0 : std::max(1.0, pixels[static_cast<size_t>((b * 51 + r) * 51 + c)]);
+  };
+  t::write_raster(dir / "hole.tif", recipe);
+
+  const auto plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 " + t::quote(dir / "hole.tif") + " " +
+                              t::quote(dir / "x.tif"));
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  // HR rows/cols 0..99 are NoData; windows at origins 0, 24, 48 (footprints up to 79) read LR 0..17.
+  EXPECT_NE(plan.output.find("windows per step:    112 of 121"), std::string::npos) << plan.output;
+
+  const auto r = geosr_run(kFast + "--steps 6 " + t::quote(dir / "hole.tif") + " " + t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto out = t::open_raster(dir / "sr.tif");
+  int has_nodata = 0;
+  EXPECT_EQ(out->GetRasterBand(1)->GetNoDataValue(&has_nodata), 0.0);
+  EXPECT_TRUE(has_nodata);
+  const auto values = t::read_all(out.get());
+  ASSERT_EQ(values.size(), 3u * 255 * 255);
+  int64_t wrong = 0;
+  for (int b = 0; b < 3; ++b)
+    for (int y = 0; y < 255; ++y)
+      for (int x = 0; x < 255; ++x) {
+        const double v = values[static_cast<size_t>((b * 255 + y) * 255 + x)];
+        const bool hole = y < 100 && x < 100;
+        if (hole != (v == 0.0)) ++wrong;
+      }
+  EXPECT_EQ(wrong, 0) << "NoData exactly under the hole, valid (never 0) elsewhere";
+}
+
+TEST_F(CliStreaming, RealSceneWithNoDataValueKeepsItsGridAndValidity) {
+  // naip_5m_nd_20200831.tif declares NoData 0 (all of its pixels happen to be valid); a 40 x 30 crop.
+  const auto scene = t::shared_data() / "scenes" / "naip_5m_nd_20200831.tif";
+  if (!fs::exists(scene)) GTEST_SKIP() << "needs ../shared/data";
+  ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 300 300 40 30 " + t::quote(scene) + " " + t::quote(dir / "crop.tif"))
+                .exit_code,
+            0);
+  const auto r = geosr_run(kFast + "--steps 4 " + t::quote(dir / "crop.tif") + " " + t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto out = t::open_raster(dir / "sr.tif");
+  EXPECT_EQ(out->GetRasterXSize(), 200);
+  EXPECT_EQ(out->GetRasterYSize(), 150);
+  int has_nodata = 0;
+  EXPECT_EQ(out->GetRasterBand(1)->GetNoDataValue(&has_nodata), 0.0);
+  EXPECT_TRUE(has_nodata);
+  const auto values = t::read_all(out.get());
+  EXPECT_EQ(std::count(values.begin(), values.end(), 0.0), 0) << "valid pixels are never written as NoData";
+  EXPECT_EQ(t::cog_problems(dir / "sr.tif"), "");
+}
+
+}  // namespace

@@ -1,0 +1,175 @@
+// The streaming processor's core: row-band canvas, on-demand condition and NoData skipping give the
+// in-memory sampler's bytes, in RAM and in memory-mapped files alike, on a real NAIP scene.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/streaming_sampler.hpp"
+#include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/grid/reflect_pad.hpp"
+#include "geosr/core/network/model_file.hpp"
+#include "geosr/core/train/chip_dataset.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace geosr;
+using torch::indexing::Slice;
+
+// Real pixels as the LR scene: a bundled 48 x 48 NAIP chip, cropped to an awkward size.
+torch::Tensor naip_lr(int64_t h, int64_t w) {
+  const ChipDataset chips({(test::samples() / "chips" / "val.chips").string()});
+  return chips.normalized(1).slice(1, 0, h).slice(2, 0, w).contiguous();
+}
+
+LrReader reader_of(const torch::Tensor& lr, const torch::Tensor& valid) {
+  return [lr, valid](Span rows, Span cols) {
+    return LrBlock{lr.slice(1, rows.begin, rows.end).slice(2, cols.begin, cols.end),
+                   valid.slice(0, rows.begin, rows.end).slice(1, cols.begin, cols.end)};
+  };
+}
+
+struct Streamed {
+  torch::Tensor result;
+  int64_t network_windows = 0;
+};
+
+// What the streaming job does, minus GDAL.
+Streamed stream(const Denoiser& denoiser, const Sampler& sampler, const torch::Tensor& lr, const torch::Tensor& valid,
+                const SceneSamplerOptions& o, bool mapped, int64_t batch) {
+  const int64_t h = lr.size(1) * 5, w = lr.size(2) * 5, c = lr.size(0);
+  const Fuser fuser(o.fusion, make_grid(o.fusion, h, w, o.window, o.stride), o.weights);
+  const WindowGrid& grid = fuser.grid();
+  ConditionSource condition(reader_of(lr, valid), lr.size(1), lr.size(2), grid);
+  const auto array = [&] {
+    return mapped ? SceneArray::mapped(test::scratch("streaming_mapped").string(), c, grid.extent_height(),
+                                       grid.extent_width())
+                  : SceneArray::in_memory(c, grid.extent_height(), grid.extent_width());
+  };
+  auto state = array();
+  state->write(grid.extent(), initial_noise(o.seed, c, grid.extent()));
+  BandCanvas canvas(std::move(state), array(), fuser.planes(), grid.window_size());
+  Streamed out;
+  const StreamingRun run{denoiser,
+                         sampler,
+                         fuser,
+                         [&](const Region& r) { return condition.read(r); },
+                         o.seed,
+                         batch,
+                         torch::kCPU,
+                         [&](const Window& win) { return !condition.any_valid(grid.footprint(win)); },
+                         [&](const SceneProgress& p) { out.network_windows = p.windows; },
+                         {}};
+  run_streaming(run, canvas);
+  out.result = canvas.state().read(grid.scene()).clamp(-1.0, 1.0);
+  return out;
+}
+
+// Resident pages of mapped files, in MiB (RssFile in /proc/self/status).
+double rss_file_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("RssFile:", 0) == 0) return std::stod(line.substr(8)) / 1024.0;
+  return -1.0;
+}
+
+std::unique_ptr<Sampler> ddpm(int steps) {
+  return make_sampler(SamplerKind::Ddpm, NoiseSchedule::make(ScheduleKind::Linear).respaced(steps));
+}
+
+class Streaming : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    torch::manual_seed(0);
+    model = UNet(UNetConfig::preset("tiny", 3));
+    denoiser = make_denoiser(model, torch::kCPU);
+  }
+  UNet model{nullptr};
+  Denoiser denoiser;
+};
+
+TEST_F(Streaming, EqualsTheInMemorySamplerBitForBit) {
+  const auto lr = naip_lr(23, 19);  // 115 x 95 output: partial last windows in both directions
+  const auto valid = torch::ones({23, 19}, torch::kBool);
+  const auto sampler = ddpm(3);
+  for (auto mode : {FusionMode::Sdvc, FusionMode::Vcf, FusionMode::Avg, FusionMode::None}) {
+    SCOPED_TRACE(to_string(mode));
+    SceneSamplerOptions o;
+    o.fusion = mode;
+    o.window = 32;
+    o.stride = 24;
+    o.seed = 77;
+    o.batch = 4;
+    const auto expected = sample_scene(denoiser, *sampler, condition_from_lr(lr, 115, 95), o);
+    EXPECT_GT(expected.std().item<double>(), 0.05);
+    const auto ram = stream(denoiser, *sampler, lr, valid, o, false, 3);
+    EXPECT_TRUE(torch::equal(ram.result, expected));
+    EXPECT_EQ(ram.network_windows, make_grid(mode, 115, 95, 32, 24).size());
+    if (mode == FusionMode::Sdvc || mode == FusionMode::None) {
+      EXPECT_TRUE(torch::equal(stream(denoiser, *sampler, lr, valid, o, true, 5).result, expected)) << "mapped";
+    }
+  }
+}
+
+TEST_F(Streaming, SceneSmallerThanAWindowIsReflectedLikeInMemory) {
+  const auto lr = naip_lr(3, 9);  // 15 x 45 output, window 32
+  const auto sampler = ddpm(2);
+  SceneSamplerOptions o;
+  o.window = 32;
+  o.stride = 24;
+  const auto expected = sample_scene(denoiser, *sampler, condition_from_lr(lr, 15, 45), o);
+  EXPECT_TRUE(torch::equal(stream(denoiser, *sampler, lr, torch::ones({3, 9}, torch::kBool), o, false, 2).result,
+                           expected));
+}
+
+TEST_F(Streaming, WindowsWithoutValidPixelsAreSkipped) {
+  const auto lr = naip_lr(24, 24);  // 120 x 120
+  auto valid = torch::ones({24, 24}, torch::kBool);
+  valid.slice(0, 0, 14).slice(1, 0, 14).fill_(false);  // a NoData hole over the top-left windows
+  const auto sampler = ddpm(2);
+  SceneSamplerOptions o;
+  o.window = 32;
+  o.stride = 24;
+  const auto out = stream(denoiser, *sampler, lr, valid, o, false, 4);
+  const int64_t all = make_grid(FusionMode::Sdvc, 120, 120, 32, 24).size();
+  // Windows at origins 0 and 24 on both axes (HR 0..55) read LR pixels 0..12 only (cubic support).
+  EXPECT_EQ(out.network_windows, all - 4) << "the windows whose whole cubic support is NoData";
+  EXPECT_TRUE(torch::isfinite(out.result).all().item<bool>());
+  EXPECT_LE(out.result.abs().max().item<double>(), 1.0);
+  // A skipped window changes y_t only under itself, and each step carries a change one window
+  // further: after 2 steps the pixels only the last windows (origin 88) cover are untouched.
+  const auto full = stream(denoiser, *sampler, lr, torch::ones({24, 24}, torch::kBool), o, false, 4);
+  EXPECT_TRUE(torch::equal(out.result.slice(1, 104).slice(2, 104), full.result.slice(1, 104).slice(2, 104)));
+  EXPECT_FALSE(torch::equal(out.result.slice(1, 0, 24).slice(2, 0, 24), full.result.slice(1, 0, 24).slice(2, 0, 24)));
+}
+
+TEST(BandCanvas, RefusesContributionsOutsideItsBand) {
+  const Fuser fuser(FusionMode::Sdvc, make_grid(FusionMode::Sdvc, 64, 64, 32, 24), WeightKind::Cone);
+  BandCanvas canvas(SceneArray::in_memory(1, 64, 64), SceneArray::in_memory(1, 64, 64), 1, 32);
+  const auto planes = torch::zeros({1, 1, 32, 32}, torch::kInt64);
+  EXPECT_NO_THROW(canvas.accumulate({0, 0, 32, 32}, planes));
+  canvas.complete_rows_above(24, fuser);
+  EXPECT_THROW(canvas.accumulate({0, 0, 32, 32}, planes), std::runtime_error);
+  EXPECT_NO_THROW(canvas.accumulate({24, 0, 56, 32}, planes));
+  EXPECT_THROW(canvas.accumulate({32, 0, 64, 32}, planes), std::runtime_error);
+}
+
+TEST(SceneArray, MappedArrayRoundTripsAndGivesPagesBack) {
+  const auto dir = test::scratch("scene_array");
+  auto array = SceneArray::mapped(dir.string(), 3, 2048, 2048);  // 48 MiB
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << "the canvas file is unlinked at once";
+  const auto values = torch::rand({3, 512, 2048});
+  const double baseline = rss_file_mib();
+  for (int64_t y = 0; y < 2048; y += 512) array->write({y, 0, y + 512, 2048}, values + static_cast<double>(y));
+  EXPECT_GT(rss_file_mib() - baseline, 40.0) << "written pages are resident";
+  array->release_rows(0, 2048);
+  EXPECT_LT(rss_file_mib() - baseline, 4.0) << "released pages leave the resident set";
+  for (int64_t y = 0; y < 2048; y += 512)
+    EXPECT_TRUE(torch::equal(array->read({y, 0, y + 512, 2048}), values + static_cast<double>(y))) << "and keep their data";
+  EXPECT_THROW(SceneArray::mapped((dir / "missing").string(), 1, 4, 4), std::runtime_error);
+}
+
+}  // namespace
