@@ -1,0 +1,153 @@
+// Streaming processor memory and overhead (GDAL-free): runs the streaming core (band canvas,
+// band-wise condition, row-major windows) on a synthetic scene of a given output size, with the
+// canvas in RAM or memory-mapped (like `geosr sr --max-ram`), and reports wall time, the network's
+// share, peak RSS and peak accelerator memory. One size per process, so peak RSS is that run's.
+//
+//   bench_streaming [--megapixels 16] [--network tiny|pointwise] [--window 128] [--stride 96]
+//                   [--batch 8] [--steps 1] [--max-ram 256M] [--tmpdir /tmp] [--device cpu|cuda]
+//                   [--precision fp32] [--threads 0]
+//
+// `pointwise` replaces the U-Net by a per-pixel function: what is left is the processor itself,
+// which is what the memory curve is about.
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/streaming_sampler.hpp"
+#include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/network/model_file.hpp"
+#include "geosr/core/runtime.hpp"
+
+#ifdef GEOSR_BENCH_CUDA_MEMORY
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::map<std::string, std::string> parse_args(int argc, char** argv) {
+  std::map<std::string, std::string> args = {
+      {"megapixels", "16"}, {"network", "tiny"}, {"window", "128"},  {"stride", "96"},      {"batch", "8"},
+      {"steps", "1"},       {"max-ram", "256"},  {"tmpdir", "/tmp"}, {"device", "cpu"},     {"precision", "fp32"},
+      {"threads", "0"}};
+  for (int i = 1; i < argc; ++i) {
+    const std::string key = argv[i];
+    if (key.rfind("--", 0) != 0 || i + 1 >= argc || !args.count(key.substr(2)))
+      throw std::runtime_error("bad argument '" + key + "' (see the header of bench_streaming.cpp)");
+    args[key.substr(2)] = argv[++i];
+  }
+  return args;
+}
+
+double peak_rss_mib() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+double peak_device_mib(const torch::Device& device) {
+#ifdef GEOSR_BENCH_CUDA_MEMORY
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    return static_cast<double>(stats.allocated_bytes[0].peak) / (1 << 20);
+  }
+#endif
+  (void)device;
+  return 0.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const auto args = parse_args(argc, argv);
+  geosr::configure_threads(std::stoi(args.at("threads")));
+  const torch::Device device(args.at("device"));
+  const int64_t window = std::stoll(args.at("window")), stride = std::stoll(args.at("stride"));
+  const int steps = std::stoi(args.at("steps"));
+  const int64_t scale = 5, channels = 3;
+  // A square scene of the requested output size, on the LR grid.
+  const auto lr_side = static_cast<int64_t>(std::ceil(std::sqrt(std::stod(args.at("megapixels")) * 1e6) / scale));
+  const int64_t side = lr_side * scale;
+
+  torch::manual_seed(0);
+  const auto sampler = geosr::make_sampler(geosr::SamplerKind::Ddpm,
+                                           geosr::NoiseSchedule::make(geosr::ScheduleKind::Linear).respaced(steps));
+  geosr::Denoiser network;
+  if (args.at("network") == "pointwise") {
+    network = [](const torch::Tensor& c, const torch::Tensor& y, const torch::Tensor&) { return 0.5 * y - 0.3 * c; };
+  } else {
+    network = geosr::make_denoiser(geosr::UNet(geosr::UNetConfig::preset(args.at("network"), 3)), device,
+                                   geosr::parse_precision(args.at("precision")));
+  }
+  double network_s = 0.0;
+  const geosr::Denoiser timed = [&](const torch::Tensor& c, const torch::Tensor& y, const torch::Tensor& level) {
+    const auto start = Clock::now();
+    auto eps = network(c, y, level);
+    if (device.is_cuda()) torch::cuda::synchronize();
+    network_s += std::chrono::duration<double>(Clock::now() - start).count();
+    return eps;
+  };
+
+  const geosr::Fuser fuser(geosr::FusionMode::Sdvc, geosr::make_grid(geosr::FusionMode::Sdvc, side, side, window, stride),
+                           geosr::WeightKind::Cone);
+  const geosr::WindowGrid& grid = fuser.grid();
+  // A synthetic LR raster computed on request, so the input costs no memory either.
+  geosr::ConditionSource condition(
+      [](geosr::Span rows, geosr::Span cols) {
+        const auto y = torch::arange(rows.begin, rows.end, torch::kFloat32).view({1, -1, 1});
+        const auto x = torch::arange(cols.begin, cols.end, torch::kFloat32).view({1, 1, -1});
+        const auto c = torch::arange(3, torch::kFloat32).view({3, 1, 1});
+        return geosr::LrBlock{0.6 * torch::sin(x / 7.0 + c) * torch::cos(y / 11.0 - c),
+                              torch::ones({rows.size(), cols.size()}, torch::kBool)};
+      },
+      lr_side, lr_side, grid);
+
+  const double max_ram = std::stod(args.at("max-ram")) * (1 << 20);
+  const double arrays = 2.0 * geosr::SceneArray::bytes_per_pixel(channels) * double(grid.extent_height()) *
+                        double(grid.extent_width());
+  const bool in_ram = arrays <= max_ram;
+  const auto array = [&] {
+    return in_ram ? geosr::SceneArray::in_memory(channels, grid.extent_height(), grid.extent_width())
+                  : geosr::SceneArray::mapped(args.at("tmpdir"), channels, grid.extent_height(), grid.extent_width());
+  };
+  const auto start = Clock::now();
+  auto state = array();
+  for (int64_t y = 0; y < grid.extent_height(); y += window) {
+    const geosr::Region rows{y, 0, std::min(grid.extent_height(), y + window), grid.extent_width()};
+    state->write(rows, geosr::initial_noise(0, channels, rows));
+    state->release_rows(rows.y0, rows.y1);
+  }
+  geosr::BandCanvas canvas(std::move(state), array(), fuser.planes(), window);
+  const geosr::StreamingRun run{timed, *sampler, fuser, [&](const geosr::Region& r) { return condition.read(r); },
+                                0, std::stoll(args.at("batch")), device, {}, {}, {}};
+  geosr::run_streaming(run, canvas);
+  // Read the result out band by band, as the job's writer does.
+  double checksum = 0.0;
+  for (int64_t y = 0; y < grid.height(); y += window) {
+    const int64_t y1 = std::min(grid.height(), y + window);
+    checksum += canvas.state().read({y, 0, y1, grid.width()}).sum().item<double>();
+    canvas.state().release_rows(y, y1);
+  }
+  const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
+
+  std::printf("%8.1f MP  %-8s %-9s %6lld windows x %d steps  wall %8.2f s  network %8.2f s  outside %5.1f %%  "
+              "peak RSS %8.1f MiB  peak device %7.1f MiB  (checksum %.3g)\n",
+              double(side) * double(side) / 1e6, args.at("network").c_str(), in_ram ? "ram" : "mapped",
+              (long long)grid.size(), steps, total_s, network_s, 100.0 * (total_s - network_s) / total_s,
+              peak_rss_mib(), peak_device_mib(device), checksum);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_streaming: %s\n", e.what());
+  return 1;
+}
