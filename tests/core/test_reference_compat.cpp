@@ -3,6 +3,7 @@
 // SR3 `*_gen.pth` and a fake InfScene-SR Lightning `.ckpt` and a forward pass; the converter turns
 // both into geosr model files.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
 #include "geosr/core/network/model_file.hpp"
@@ -18,7 +19,8 @@ std::string python() { return GEOSR_PYTHON; }
 class ReferenceCompat : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = test::scratch("reference");
+    // ctest runs each test of this suite in its own process, in parallel: one directory each.
+    dir_ = test::scratch("reference_" + std::to_string(::getpid()));
     const auto r = test::run_command(python() + " " + test::quote(test::source_dir() / "tests/python/sr3_reference_unet.py") +
                                      " " + test::quote(dir_));
     ASSERT_EQ(r.exit_code, 0) << r.output;
