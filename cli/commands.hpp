@@ -12,5 +12,6 @@ int sr_command(const std::vector<std::string>& args);
 int chips_command(const std::vector<std::string>& args);
 int train_command(const std::vector<std::string>& args);
 int eval_command(const std::vector<std::string>& args);
+int seg_command(const std::vector<std::string>& args);
 
 }  // namespace geosr::cli

@@ -23,10 +23,11 @@ struct Command {
 const Command kCommands[] = {
     {"info", "describe a raster and what geosr would do with it", geosr::cli::info_command},
     {"degrade", "make a low-resolution raster by area downsampling (--scale, default 5)", geosr::cli::degrade_command},
-    {"sr", "super-resolve a raster (--method bicubic; --scale S or --tr XRES YRES)", geosr::cli::sr_command},
+    {"sr", "super-resolve a raster (diffusion with the bundled model; --method bicubic)", geosr::cli::sr_command},
     {"chips", "cut HR training chips from rasters into a chip shard (docs/chips.md)", geosr::cli::chips_command},
     {"train", "train an SR3 model on chip shards (--chips, --out, --max-steps / --time-limit)", geosr::cli::train_command},
     {"eval", "compare candidates with the HR reference (--reference, --candidate; docs/eval.md)", geosr::cli::eval_command},
+    {"seg", "segmentation check: 'seg eval' scores class rasters against labels (docs/segmentation.md)", geosr::cli::seg_command},
 };
 
 void usage(std::ostream& out) {
