@@ -170,17 +170,8 @@ int eval_command(const std::vector<std::string>& arguments) {
         ("csv", po::value<std::string>()->value_name("OUT.csv"), "write the results as CSV")
         ("quiet,q", "do not print the table");
     po::variables_map values;
-    try {
-      const auto style = po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
-      po::store(po::command_line_parser(args).options(options).style(style).run(), values);
-      po::notify(values);
-    } catch (const po::error& e) {
-      throw UsageError(e.what());
-    }
-    if (values.count("help")) {
-      std::cout << "Usage: geosr eval --reference HR.tif --candidate SR.tif [--candidate ...] [options]\n\n" << options;
+    if (!parse_named("geosr eval --reference HR.tif --candidate SR.tif [--candidate ...] [options]", args, options, values))
       return 0;
-    }
     if (!values.count("reference") || !values.count("candidate")) {
       throw UsageError("need --reference HR.tif and at least one --candidate SR.tif");
     }

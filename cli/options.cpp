@@ -51,6 +51,22 @@ po::options_description io_options(bool writes) {
   return options;
 }
 
+namespace {
+
+// GDAL's utilities accept -long_option too, hence allow_long_disguise.
+void store(const std::vector<std::string>& args, const po::options_description& options,
+           const po::positional_options_description& positional, po::variables_map& values) {
+  try {
+    const auto style = po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
+    po::store(po::command_line_parser(args).options(options).positional(positional).style(style).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+}  // namespace
+
 bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
            const po::options_description& options, bool writes, po::variables_map& values) {
   po::options_description all;
@@ -59,13 +75,7 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
   po::positional_options_description positional;
   positional.add("src", 1);
   if (writes) positional.add("dst", 1);
-  try {
-    const auto style = po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
-    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), values);
-    po::notify(values);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  store(args, all, positional, values);
   if (values.count("help")) {
     std::cout << "Usage: geosr " << command << " " << synopsis << "\n\n" << options;
     return false;
@@ -73,6 +83,16 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
   if (!values.count("src") || (writes && !values.count("dst"))) {
     throw UsageError(std::string("missing ") + (values.count("src") ? "DST" : "SRC") + " (usage: geosr " + command +
                      " " + synopsis + ")");
+  }
+  return true;
+}
+
+bool parse_named(const std::string& usage, const std::vector<std::string>& args, const po::options_description& options,
+                 po::variables_map& values) {
+  store(args, options, {}, values);
+  if (values.count("help")) {
+    std::cout << "Usage: " << usage << "\n\n" << options;
+    return false;
   }
   return true;
 }

@@ -99,17 +99,9 @@ int seg_eval(const std::vector<std::string>& args) {
       ("class-field", po::value<std::string>()->value_name("FIELD"), "vector labels: integer attribute with the class (default: all 1)")
       ("json", po::value<std::string>()->value_name("OUT.json"), "write the scores as JSON");
   po::variables_map values;
-  try {
-    const auto style = po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
-    po::store(po::command_line_parser(args).options(options).style(style).run(), values);
-    po::notify(values);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
-  if (values.count("help")) {
-    std::cout << "Usage: geosr seg eval --labels LABELS --prediction PRED.tif [--prediction ...] [options]\n\n" << options;
+  if (!parse_named("geosr seg eval --labels LABELS --prediction PRED.tif [--prediction ...] [options]", args, options,
+                   values))
     return 0;
-  }
   if (!values.count("labels") || !values.count("prediction")) throw UsageError("give --labels and --prediction");
   const int64_t classes = values["classes"].as<int64_t>();
   if (classes < 2 || classes > 256) throw UsageError("--classes must be 2 .. 256");
