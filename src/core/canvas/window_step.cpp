@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include <ATen/Parallel.h>
-
 #include "geosr/core/diffusion/noise.hpp"
 
 namespace geosr {
@@ -41,18 +39,13 @@ void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionRea
   const auto means = terms.mean.to(torch::kCPU, torch::kFloat32);
 
   const int64_t channels = y_t.size(1), size = grid.window_size();
-  // Noise and contributions are the host's share of a step; windows are independent and the
-  // fixed-point sums are order-free, so they are spread over the cores (which matters when the
-  // network runs on a GPU and the host is the bottleneck).
-  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const Window& win = batch[i];
-      const torch::Tensor noise = terms.sigma > 0.0
-                                      ? window_noise(seed, t, win.y, win.x, channels, size)
-                                      : torch::Tensor();
-      canvas.accumulate(grid.footprint(win), fuser.contribution(win, means[i], terms.sigma, noise));
-    }
-  });
+  for (int64_t i = 0; i < n; ++i) {
+    const Window& win = batch[i];
+    const torch::Tensor noise = terms.sigma > 0.0
+                                    ? window_noise(seed, t, win.y, win.x, channels, size)
+                                    : torch::Tensor();
+    canvas.accumulate(grid.footprint(win), fuser.contribution(win, means[i], terms.sigma, noise));
+  }
 }
 
 }  // namespace geosr
