@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <optional>
 
 #include "geosr/core/canvas/checkpoint.hpp"
 #include "geosr/core/canvas/condition_source.hpp"

@@ -1,16 +1,17 @@
 #include "geosr/core/canvas/checkpoint.hpp"
 
+
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+
+#include "errno_message.hpp"
 
 namespace geosr {
 
@@ -18,8 +19,6 @@ namespace {
 
 constexpr const char* kMagic = "GEOSR-CHECKPOINT 1";
 constexpr int64_t kChunkBytes = 64 << 20;
-
-std::string system_error(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 int64_t rows_per_chunk(const SceneArray& state) {
   return std::max<int64_t>(1, kChunkBytes / (state.width() * static_cast<int64_t>(sizeof(float))));
@@ -51,7 +50,7 @@ void save_checkpoint(const std::string& path, const RunSettings& settings, int s
   const std::filesystem::path temp = final_path.string() + ".tmp";
   {
     std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(temp.c_str(), "wb"), std::fclose);
-    if (!out) throw std::runtime_error(system_error("cannot write checkpoint " + temp.string()));
+    if (!out) throw std::runtime_error(errno_message("cannot write checkpoint " + temp.string()));
     std::ostringstream header;
     header << kMagic << "\n";
     for (const auto& [key, value] : settings) header << key << "=" << value << "\n";
@@ -66,7 +65,7 @@ void save_checkpoint(const std::string& path, const RunSettings& settings, int s
     });
     ok = ok && std::fflush(out.get()) == 0 && fsync(fileno(out.get())) == 0;
     if (!ok) {
-      const std::string message = system_error("cannot write checkpoint " + temp.string());
+      const std::string message = errno_message("cannot write checkpoint " + temp.string());
       out.reset();
       std::filesystem::remove(temp);
       throw std::runtime_error(message);
@@ -113,7 +112,7 @@ void load_checkpoint_state(const std::string& path, SceneArray& state) {
   const auto data_bytes = static_cast<std::uintmax_t>(state.data().numel()) * sizeof(float);
   std::unique_ptr<FILE, int (*)(FILE*)> in(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!in || std::fseek(in.get(), static_cast<long>(std::filesystem::file_size(path) - data_bytes), SEEK_SET) != 0)
-    throw std::runtime_error(system_error("cannot read checkpoint " + path));
+    throw std::runtime_error(errno_message("cannot read checkpoint " + path));
   float* data = state.data().data_ptr<float>();
   for_each_chunk(state, [&](int64_t c, int64_t y0, int64_t y1) {
     const size_t count = static_cast<size_t>((y1 - y0) * state.width());

@@ -1,12 +1,13 @@
 #include "geosr/core/canvas/scene_array.hpp"
 
+
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <stdexcept>
+
+#include "errno_message.hpp"
 
 namespace geosr {
 
@@ -18,7 +19,12 @@ void check_shape(int64_t channels, int64_t height, int64_t width) {
   if (channels < 1 || height < 1 || width < 1) throw std::runtime_error("scene array: empty shape");
 }
 
-std::string system_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+// The (C, h, w) view of `r`, which must be a non-empty region inside the array.
+torch::Tensor region_view(const torch::Tensor& data, const Region& r) {
+  if (r.y0 < 0 || r.x0 < 0 || r.y1 > data.size(1) || r.x1 > data.size(2) || r.empty())
+    throw std::runtime_error("scene array: region outside the array");
+  return data.index({Slice(), Slice(r.y0, r.y1), Slice(r.x0, r.x1)});
+}
 
 }  // namespace
 
@@ -34,18 +40,18 @@ std::unique_ptr<SceneArray> SceneArray::mapped(const std::string& directory, int
   check_shape(channels, height, width);
   std::string name = (std::filesystem::path(directory) / "geosr-canvas-XXXXXX").string();
   const int fd = mkstemp(name.data());
-  if (fd < 0) throw std::runtime_error(system_error("cannot create a canvas file in " + directory));
+  if (fd < 0) throw std::runtime_error(errno_message("cannot create a canvas file in " + directory));
   unlink(name.c_str());
   const size_t bytes = static_cast<size_t>(channels * height * width) * sizeof(float);
   // A sparse file: blocks are allocated as rows are written, and read back as zeros before that.
   if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
-    const std::string message = system_error("cannot size the canvas file in " + directory);
+    const std::string message = errno_message("cannot size the canvas file in " + directory);
     close(fd);
     throw std::runtime_error(message);
   }
   void* mapping = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   close(fd);  // the mapping keeps the file alive
-  if (mapping == MAP_FAILED) throw std::runtime_error(system_error("cannot map the canvas file in " + directory));
+  if (mapping == MAP_FAILED) throw std::runtime_error(errno_message("cannot map the canvas file in " + directory));
   std::unique_ptr<SceneArray> array(new SceneArray);
   array->mapping_ = mapping;
   array->mapping_bytes_ = bytes;
@@ -57,17 +63,9 @@ SceneArray::~SceneArray() {
   if (mapping_) munmap(mapping_, mapping_bytes_);
 }
 
-torch::Tensor SceneArray::read(const Region& r) const {
-  if (r.y0 < 0 || r.x0 < 0 || r.y1 > height() || r.x1 > width() || r.empty())
-    throw std::runtime_error("scene array: region outside the array");
-  return data_.index({Slice(), Slice(r.y0, r.y1), Slice(r.x0, r.x1)}).clone();
-}
+torch::Tensor SceneArray::read(const Region& r) const { return region_view(data_, r).clone(); }
 
-void SceneArray::write(const Region& r, const torch::Tensor& values) {
-  if (r.y0 < 0 || r.x0 < 0 || r.y1 > height() || r.x1 > width() || r.empty())
-    throw std::runtime_error("scene array: region outside the array");
-  data_.index({Slice(), Slice(r.y0, r.y1), Slice(r.x0, r.x1)}).copy_(values);
-}
+void SceneArray::write(const Region& r, const torch::Tensor& values) { region_view(data_, r).copy_(values); }
 
 void SceneArray::release_rows(int64_t y0, int64_t y1) {
   if (!mapping_ || y1 <= y0) return;

@@ -28,7 +28,6 @@ class BandCanvas : public Canvas {
 
   // Rows above `y` have all their contributions: finish them into y_{t-1} and move the band to y.
   void complete_rows_above(int64_t y, const Fuser& fuser);
-  int64_t band_top() const { return band_top_; }
 
   // y_t: the state at the start of the current step (the last completed one).
   SceneArray& state() { return *state_; }

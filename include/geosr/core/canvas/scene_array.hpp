@@ -27,7 +27,6 @@ class SceneArray {
   int64_t channels() const { return data_.size(0); }
   int64_t height() const { return data_.size(1); }
   int64_t width() const { return data_.size(2); }
-  bool is_mapped() const { return mapping_ != nullptr; }
   static double bytes_per_pixel(int64_t channels) { return 4.0 * static_cast<double>(channels); }
 
   // (C, h, w) copy of `region`.
