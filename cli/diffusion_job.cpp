@@ -52,25 +52,8 @@ class CanvasProcessor : public BlockProcessor {
   int64_t released_ = 0;
 };
 
-int64_t metadata_integer(const Metadata& metadata, const std::string& key) {
-  const auto it = metadata.find(key);
-  return it == metadata.end() ? 0 : std::stoll(it->second);
-}
-
 double available_ram_bytes() {
   return static_cast<double>(sysconf(_SC_AVPHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
-
-torch::Device parse_device(const std::string& name) {
-  if (name != "cpu" && name.rfind("cuda", 0) != 0) throw UsageError("--device must be cpu, cuda or cuda:N (got '" + name + "')");
-  if (name != "cpu" && !torch::cuda::is_available()) {
-    throw std::runtime_error("--device " + name + ": no CUDA device is available to this build of LibTorch");
-  }
-  try {
-    return torch::Device(name);
-  } catch (const std::exception&) {
-    throw UsageError("--device must be cpu, cuda or cuda:N (got '" + name + "')");
-  }
 }
 
 // 1.5 GiB, 230 MiB, 12 KiB: two significant decimals in the largest unit that keeps a leading digit.
@@ -142,54 +125,40 @@ std::string default_model_path() {
 
 std::string checkpoint_path(const std::string& dst) { return dst + ".geosr-checkpoint"; }
 
+DiffusionSetup prepare_job(const DiffusionJob& job) {
+  try {
+    return prepare_diffusion(job);
+  } catch (const SettingsError& e) {
+    throw UsageError(e.what());
+  }
+}
+
 int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
-  Metadata metadata;
-  UNet model = load_model(job.model, &metadata);
-  const UNetConfig& config = model->config();
+  const DiffusionSetup setup = prepare_job(job);
   if (io.bands.empty()) {
     const RasterSource probe(io.src);
-    if (static_cast<int64_t>(probe.bands().size()) > config.image_channels()) {
-      for (int b = 1; b <= config.image_channels(); ++b) io.bands.push_back(b);
+    if (static_cast<int64_t>(probe.bands().size()) > setup.channels) {
+      for (int b = 1; b <= setup.channels; ++b) io.bands.push_back(b);
     }
   }
   const RasterSource source(io.src, io.bands, io.in_ranges);
 
   const auto channels = static_cast<int64_t>(source.bands().size());
-  if (channels != config.image_channels()) {
-    throw UsageError("the model takes " + std::to_string(config.image_channels()) + " bands but " +
+  if (channels != setup.channels) {
+    throw UsageError("the model takes " + std::to_string(setup.channels) + " bands but " +
                      std::to_string(channels) + " are selected (choose them with -b)");
   }
-  const int64_t model_scale = metadata_integer(metadata, "geosr.scale");
-  const int64_t scale = job.scale > 0 ? job.scale : model_scale;
-  if (scale < 2) throw UsageError("the model records no scale; give --scale");
-  if (model_scale > 0 && scale != model_scale) {
-    throw UsageError("the model was trained for " + std::to_string(model_scale) + "x; --scale " +
-                     std::to_string(scale) + " would condition it on blur it has never seen");
-  }
-  const int64_t multiple = int64_t{1} << (config.channel_mults.size() - 1);
-  const int64_t window = job.window > 0 ? job.window : (128 + multiple - 1) / multiple * multiple;
-  if (window % multiple != 0) {
-    throw UsageError("--window " + std::to_string(window) + " must be a multiple of " + std::to_string(multiple) +
-                     " for this network");
-  }
-  const int64_t stride = job.stride > 0 ? job.stride : window * 3 / 4;
-  if (stride > window) throw UsageError("--stride must not exceed --window (windows would leave gaps)");
-  const ScheduleSpec schedule_spec = schedule_of(metadata);
-  if (job.steps < 1 || job.steps > schedule_spec.steps) {
-    throw UsageError("--steps must be 1 .. " + std::to_string(schedule_spec.steps) + " (the training schedule)");
-  }
-  if (job.batch < 1) throw UsageError("--batch must be at least 1");
   if (job.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (only when interrupted) or more");
   if (job.max_ram < 0) throw UsageError("--max-ram must be positive");
-  const FusionMode fusion = parse_fusion_mode(job.fusion);
-  const WeightKind weights = parse_weight_kind(job.weights);
-  const auto sampler = make_sampler(parse_sampler_kind(job.sampler), schedule_spec.make().respaced(job.steps), job.eta);
-  const torch::Device device = parse_device(job.device);
-  const Precision precision = parse_precision(job.precision);
+  const int64_t scale = setup.scale, window = setup.window, stride = setup.stride;
+  const FusionMode fusion = setup.fusion;
+  const torch::Device device = setup.device;
+  const Denoiser& denoiser = setup.denoiser;
+  const Sampler& sampler = *setup.sampler;
 
   const int64_t height = source.height() * scale, width = source.width() * scale;
   check_output_size(width, height);
-  const Fuser fuser(fusion, make_grid(fusion, height, width, window, stride), weights);
+  const Fuser fuser = setup.fuser(height, width);
   const WindowGrid& grid = fuser.grid();
 
   // Memory: two canvas arrays (y_t, y_{t-1}) of the padded extent, and per band of window rows the
@@ -225,8 +194,6 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
         --active;
       }
   }
-  const Denoiser denoiser = make_denoiser(model, device, precision);
-
   if (job.dry_run) {
     const double per_window = seconds_per_window(denoiser, channels, window, std::min<int64_t>(job.batch, std::max<int64_t>(active, 2)));
     std::cout << "output:              " << width << " x " << height << " x " << channels << " (scale " << scale << ")\n"
@@ -299,7 +266,7 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
   std::string message;
   const StreamingRun run{
       denoiser,
-      *sampler,
+      sampler,
       fuser,
       [&condition](const Region& r) { return condition.read(r); },
       job.seed,

@@ -8,25 +8,13 @@
 #include <cstdint>
 #include <string>
 
+#include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/io/raster_source.hpp"
 #include "options.hpp"
 
 namespace geosr::cli {
 
-struct DiffusionJob {
-  std::string model;       // safetensors model file
-  int64_t scale = 0;       // 0: the model's own
-  int steps = 50;          // re-spaced inference steps
-  std::string sampler = "ddpm";
-  double eta = 0.0;
-  std::string fusion = "sdvc";
-  std::string weights = "cone";
-  int64_t window = 0;      // 0: the model's training patch rounded up to the network's multiple
-  int64_t stride = 0;      // 0: three quarters of the window (the official 25 % overlap)
-  int64_t batch = 8;
-  uint64_t seed = 0;
-  std::string device = "cpu";
-  std::string precision = "fp32";
+struct DiffusionJob : DiffusionSettings {
   bool dry_run = false;
   double max_ram = 0.0;       // bytes the canvas may use; 0: half of the available RAM
   std::string tmpdir;         // memory-mapped canvas files; empty: the output's directory

@@ -73,6 +73,31 @@ TEST(WindowGrid, WindowsTouchingARegionMatchBruteForce) {
   }
 }
 
+TEST(WindowGrid, CropHoldsTheWindowsTouchingARegionWhereTheyWere) {
+  const auto grid = WindowGrid::overlapping(331, 97, 64, 40);
+  for (const Region& r : {Region{100, 10, 180, 90}, Region{0, 0, 1, 1}, Region{300, 40, 331, 97}}) {
+    const auto crop = grid.crop(r);
+    const auto expected = grid.windows_touching(r);
+    ASSERT_EQ(crop.size(), static_cast<int64_t>(expected.size()));
+    for (const auto& w : crop.windows()) {
+      const Window& e = expected[static_cast<size_t>(w.index)];
+      EXPECT_EQ(crop.origin_y() + w.y, e.y);
+      EXPECT_EQ(crop.origin_x() + w.x, e.x);
+    }
+    EXPECT_EQ(crop.origin_y(), expected.front().y);
+    EXPECT_EQ(crop.extent_height(), expected.back().y + 64 - expected.front().y);
+    EXPECT_EQ(crop.extent_width(), expected.back().x + 64 - expected.front().x);
+    EXPECT_EQ(crop.height(), std::min(crop.extent_height(), 331 - crop.origin_y()));
+    // A crop of a crop still knows where it lies in the full grid.
+    const auto inner = crop.crop({0, 0, 1, 1});
+    EXPECT_EQ(inner.size(), 1);
+    EXPECT_EQ(inner.origin_y(), crop.origin_y());
+    EXPECT_EQ(inner.origin_x(), crop.origin_x());
+  }
+  EXPECT_EQ(grid.crop(grid.extent()).size(), grid.size());
+  EXPECT_THROW(grid.crop({400, 0, 410, 10}), std::runtime_error);
+}
+
 TEST(WindowGrid, RejectsBadInput) {
   EXPECT_THROW(WindowGrid::overlapping(0, 10, 8, 4), std::runtime_error);
   EXPECT_THROW(WindowGrid::overlapping(10, 10, 8, 9), std::runtime_error);

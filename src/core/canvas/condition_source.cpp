@@ -7,6 +7,20 @@
 
 namespace geosr {
 
+torch::Tensor read_condition(const LrReader& reader, int64_t lr_height, int64_t lr_width, const WindowGrid& grid,
+                             const Region& region) {
+  const torch::Tensor rows = reflected_indices(grid.height(), region.y1).slice(0, region.y0);
+  const torch::Tensor cols = reflected_indices(grid.width(), region.x1).slice(0, region.x0);
+  const Span hr_rows{rows.min().item<int64_t>(), rows.max().item<int64_t>() + 1};
+  const Span hr_cols{cols.min().item<int64_t>(), cols.max().item<int64_t>() + 1};
+  const Span lr_rows = source_span(ResampleKernel::Cubic, lr_height, grid.height(), hr_rows);
+  const Span lr_cols = source_span(ResampleKernel::Cubic, lr_width, grid.width(), hr_cols);
+  const torch::Tensor block =
+      resample_block(reader(lr_rows, lr_cols).data.to(torch::kFloat32), ResampleKernel::Cubic, lr_height, lr_width,
+                     lr_rows, lr_cols, grid.height(), grid.width(), hr_rows, hr_cols);
+  return block.index_select(1, rows - hr_rows.begin).index_select(2, cols - hr_cols.begin);
+}
+
 ConditionSource::ConditionSource(LrReader reader, int64_t lr_height, int64_t lr_width, const WindowGrid& grid)
     : reader_(std::move(reader)),
       lr_h_(lr_height),

@@ -29,6 +29,25 @@ std::vector<Window> processing_order(const WindowGrid& grid, const std::vector<i
 
 }  // namespace
 
+void denoise_windows(const WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
+                     const RegionReader& condition, Canvas& canvas,
+                     const std::function<void(const SceneProgress&)>& progress) {
+  const Sampler& sampler = stepper.sampler;
+  SceneProgress state;
+  state.steps = sampler.steps();
+  state.windows = static_cast<int64_t>(windows.size());
+  for (int t = sampler.steps() - 1; t >= 0; --t) {
+    state.step = sampler.steps() - 1 - t;
+    for (size_t first = 0; first < windows.size(); first += static_cast<size_t>(batch)) {
+      const size_t last = std::min(windows.size(), first + static_cast<size_t>(batch));
+      stepper.run(t, {windows.begin() + first, windows.begin() + last}, condition, canvas);
+      state.windows_done = static_cast<int64_t>(last);
+      if (progress) progress(state);
+    }
+    canvas.finish_step(stepper.fuser);
+  }
+}
+
 torch::Tensor sample_scene(const Denoiser& denoiser, const Sampler& sampler,
                            const torch::Tensor& condition, const SceneSamplerOptions& options) {
   if (condition.dim() != 3 || condition.numel() == 0)
@@ -48,19 +67,7 @@ torch::Tensor sample_scene(const Denoiser& denoiser, const Sampler& sampler,
   const WindowStepper stepper{denoiser, sampler, fuser, options.seed, options.device};
   const std::vector<Window> windows = processing_order(grid, options.window_order);
 
-  SceneProgress progress;
-  progress.steps = sampler.steps();
-  progress.windows = grid.size();
-  for (int t = sampler.steps() - 1; t >= 0; --t) {
-    progress.step = sampler.steps() - 1 - t;
-    for (size_t first = 0; first < windows.size(); first += options.batch) {
-      const size_t last = std::min(windows.size(), first + static_cast<size_t>(options.batch));
-      stepper.run(t, {windows.begin() + first, windows.begin() + last}, read_condition, canvas);
-      progress.windows_done = static_cast<int64_t>(last);
-      if (options.progress) options.progress(progress);
-    }
-    canvas.finish_step(fuser);
-  }
+  denoise_windows(stepper, windows, options.batch, read_condition, canvas, options.progress);
   const Region scene = grid.scene();
   return canvas.read(scene).clamp(-1.0, 1.0);
 }

@@ -41,9 +41,11 @@ void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionRea
   const int64_t channels = y_t.size(1), size = grid.window_size();
   for (int64_t i = 0; i < n; ++i) {
     const Window& win = batch[i];
-    const torch::Tensor noise = terms.sigma > 0.0
-                                    ? window_noise(seed, t, win.y, win.x, channels, size)
-                                    : torch::Tensor();
+    // Keyed by the window's place in the full grid, so a cropped grid draws the full run's noise.
+    const torch::Tensor noise =
+        terms.sigma > 0.0
+            ? window_noise(seed, t, grid.origin_y() + win.y, grid.origin_x() + win.x, channels, size)
+            : torch::Tensor();
     canvas.accumulate(grid.footprint(win), fuser.contribution(win, means[i], terms.sigma, noise));
   }
 }

@@ -30,10 +30,15 @@ WindowGrid make_grid(FusionMode mode, int64_t height, int64_t width, int64_t win
 }
 
 Fuser::Fuser(FusionMode mode, WindowGrid grid, WeightKind weights)
-    : mode_(mode), grid_(std::move(grid)), weights_(window_weights(weights, grid_.window_size())) {
+    : Fuser(mode, grid, window_weights(weights, grid.window_size())) {}
+
+Fuser::Fuser(FusionMode mode, WindowGrid grid, torch::Tensor weights)
+    : mode_(mode), grid_(std::move(grid)), weights_(std::move(weights)) {
   if (mode_ == FusionMode::None && grid_.stride() != grid_.window_size())
     throw std::runtime_error("fusion 'none' needs a grid of non-overlapping tiles");
 }
+
+Fuser Fuser::crop(const Region& region) const { return Fuser(mode_, grid_.crop(region), weights_); }
 
 const Fuser::Coefficients& Fuser::coefficients(const Window& win) const {
   const Region footprint = grid_.footprint(win);

@@ -63,6 +63,38 @@ WindowGrid WindowGrid::tiles(int64_t height, int64_t width, int64_t size) {
                     window_origins(ew, size, size));
 }
 
+namespace {
+
+// Indices of the origins o (sorted) with [o, o + size) intersecting [lo, hi).
+std::pair<size_t, size_t> touching(const std::vector<int64_t>& origins, int64_t size, int64_t lo,
+                                   int64_t hi) {
+  const auto first = std::upper_bound(origins.begin(), origins.end(), lo - size);
+  const auto last = std::lower_bound(origins.begin(), origins.end(), hi);
+  return {static_cast<size_t>(first - origins.begin()), static_cast<size_t>(last - origins.begin())};
+}
+
+}  // namespace
+
+WindowGrid WindowGrid::crop(const Region& region) const {
+  const auto [ya, yb] = touching(origins_y_, size_, region.y0, region.y1);
+  const auto [xa, xb] = touching(origins_x_, size_, region.x0, region.x1);
+  if (region.empty() || ya >= yb || xa >= xb)
+    throw std::runtime_error("window grid: the crop region touches no window");
+  const int64_t oy = origins_y_[ya], ox = origins_x_[xa];
+  const auto shifted = [](const std::vector<int64_t>& origins, size_t a, size_t b, int64_t by) {
+    std::vector<int64_t> out;
+    for (size_t i = a; i < b; ++i) out.push_back(origins[i] - by);
+    return out;
+  };
+  std::vector<int64_t> ys = shifted(origins_y_, ya, yb, oy), xs = shifted(origins_x_, xa, xb, ox);
+  const int64_t eh = ys.back() + size_, ew = xs.back() + size_;
+  WindowGrid cropped(std::min(eh, height_ - oy), std::min(ew, width_ - ox), size_, stride_, eh, ew, std::move(ys),
+                     std::move(xs));
+  cropped.origin_y_ = origin_y_ + oy;
+  cropped.origin_x_ = origin_x_ + ox;
+  return cropped;
+}
+
 Window WindowGrid::window(int64_t index) const {
   const auto nx = static_cast<int64_t>(origins_x_.size());
   if (index < 0 || index >= size())
@@ -76,18 +108,6 @@ std::vector<Window> WindowGrid::windows() const {
   for (int64_t i = 0; i < size(); ++i) all.push_back(window(i));
   return all;
 }
-
-namespace {
-
-// Indices of the origins o (sorted) with [o, o + size) intersecting [lo, hi).
-std::pair<size_t, size_t> touching(const std::vector<int64_t>& origins, int64_t size, int64_t lo,
-                                   int64_t hi) {
-  const auto first = std::upper_bound(origins.begin(), origins.end(), lo - size);
-  const auto last = std::lower_bound(origins.begin(), origins.end(), hi);
-  return {static_cast<size_t>(first - origins.begin()), static_cast<size_t>(last - origins.begin())};
-}
-
-}  // namespace
 
 std::vector<Window> WindowGrid::windows_touching(const Region& region) const {
   std::vector<Window> found;

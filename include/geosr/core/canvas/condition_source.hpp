@@ -21,6 +21,11 @@ struct LrBlock {
 // Rows x cols of the LR raster.
 using LrReader = std::function<LrBlock(Span rows, Span cols)>;
 
+// The condition over any `region` of the grid's extent in one read (a block of the GDAL driver):
+// the values ConditionSource gives there.
+torch::Tensor read_condition(const LrReader& reader, int64_t lr_height, int64_t lr_width, const WindowGrid& grid,
+                             const Region& region);
+
 class ConditionSource {
  public:
   // The grid's scene is the HR grid of the lr_height x lr_width raster.

@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "geosr/core/canvas/canvas.hpp"
+#include "geosr/core/canvas/window_step.hpp"
 #include "geosr/core/diffusion/sampler.hpp"
 #include "geosr/core/fusion/fuser.hpp"
 #include "geosr/core/grid/window_weights.hpp"
@@ -37,6 +39,12 @@ struct SceneSamplerOptions {
 
 // condition: (C, H, W) in [-1, 1], any H, W >= 1. The sampler's schedule fixes the steps; the
 // denoiser fixes network and precision. Returns the (C, H, W) float32 sample clamped to [-1, 1].
+// Every reverse step of the stepper's sampler over `windows`, in batches of `batch`, finishing each
+// step on `canvas`: the loop the in-memory scene sampler and the region sampler share.
+void denoise_windows(const WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
+                     const RegionReader& condition, Canvas& canvas,
+                     const std::function<void(const SceneProgress&)>& progress = {});
+
 torch::Tensor sample_scene(const Denoiser& denoiser, const Sampler& sampler,
                            const torch::Tensor& condition, const SceneSamplerOptions& options);
 

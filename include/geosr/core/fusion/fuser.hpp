@@ -33,6 +33,9 @@ WindowGrid make_grid(FusionMode mode, int64_t height, int64_t width, int64_t win
 class Fuser {
  public:
   Fuser(FusionMode mode, WindowGrid grid, WeightKind weights);
+  // The same fusion over the windows of the grid touching `region` (WindowGrid::crop): pixels
+  // at the crop's edge are normalised over the windows the crop has.
+  Fuser crop(const Region& region) const;
 
   FusionMode mode() const { return mode_; }
   const WindowGrid& grid() const { return grid_; }
@@ -57,6 +60,7 @@ class Fuser {
     torch::Tensor sample;  // multiplies y_i
     torch::Tensor mean;    // multiplies mu_i (undefined: 0)
   };
+  Fuser(FusionMode mode, WindowGrid grid, torch::Tensor weights);
   const Coefficients& coefficients(const Window& win) const;
 
   FusionMode mode_;

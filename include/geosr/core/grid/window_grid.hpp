@@ -1,7 +1,9 @@
 #pragma once
 // The windows a scene is denoised in. Coordinates are those of the grid's extent: the scene
 // occupies [0, height) x [0, width) of it, and the extent is larger only where the scene had to be
-// padded (by reflection, at the bottom/right) to hold whole windows.
+// padded (by reflection, at the bottom/right) to hold whole windows. A crop of a grid (the windows
+// around one block of a scene) has coordinates of its own and remembers where its (0, 0) lies in
+// the full grid, which keeps each window's noise that of the whole-scene run.
 
 #include <cstdint>
 #include <vector>
@@ -35,6 +37,13 @@ class WindowGrid {
   // tile is whole and independent of the others (the SR3 tiled baseline).
   static WindowGrid tiles(int64_t height, int64_t width, int64_t size);
 
+  // The windows touching `region` (of this grid's extent) as a grid of their own: its extent is the
+  // union of their footprints, its scene the part of that union inside this grid's scene.
+  WindowGrid crop(const Region& region) const;
+  // Where this grid's (0, 0) lies in the grid it was cropped from (0, 0 for a full grid).
+  int64_t origin_y() const { return origin_y_; }
+  int64_t origin_x() const { return origin_x_; }
+
   int64_t height() const { return height_; }  // the scene
   int64_t width() const { return width_; }
   int64_t extent_height() const { return extent_h_; }  // the padded extent the windows cover
@@ -62,6 +71,7 @@ class WindowGrid {
 
   int64_t height_, width_, size_, stride_, extent_h_, extent_w_;
   std::vector<int64_t> origins_y_, origins_x_;
+  int64_t origin_y_ = 0, origin_x_ = 0;
 };
 
 // Window origins along one axis of `length` (>= size) in the overlapping layout.

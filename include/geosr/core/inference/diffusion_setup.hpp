@@ -1,0 +1,64 @@
+#pragma once
+// The settings of one super-resolution run, checked against the model they name, and what they
+// build: network, sampler, window layout. `geosr sr`, the GDAL driver and the VRT pixel function
+// all start here, so the same settings give the same grid, noise and pixels everywhere.
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "geosr/core/diffusion/sampler.hpp"
+#include "geosr/core/fusion/fuser.hpp"
+#include "geosr/core/network/model_file.hpp"
+
+namespace geosr {
+
+struct DiffusionSettings {
+  std::string model;       // safetensors model file
+  int64_t scale = 0;       // 0: the model's own
+  int steps = 50;          // re-spaced inference steps
+  std::string sampler = "ddpm";
+  double eta = 0.0;
+  std::string fusion = "sdvc";
+  std::string weights = "cone";
+  int64_t window = 0;      // 0: the model's training patch rounded up to the network's multiple
+  int64_t stride = 0;      // 0: three quarters of the window (the official 25 % overlap)
+  int64_t batch = 8;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+  std::string precision = "fp32";
+};
+
+// A setting the model cannot run with (the CLI reports it as a usage error, exit 2).
+class SettingsError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// "cpu", "cuda" or "cuda:N"; SettingsError for other names, std::runtime_error without CUDA.
+torch::Device parse_device(const std::string& name);
+
+struct DiffusionSetup {
+  Metadata metadata;
+  int64_t channels = 0;  // bands the model takes
+  int64_t scale = 0;
+  int64_t window = 0;
+  int64_t stride = 0;
+  FusionMode fusion = FusionMode::Sdvc;
+  WeightKind weights = WeightKind::Cone;
+  std::unique_ptr<Sampler> sampler;
+  torch::Device device = torch::kCPU;
+  Denoiser denoiser;
+
+  // The fusion over the window grid of a height x width output scene.
+  Fuser fuser(int64_t height, int64_t width) const;
+};
+
+// Loads the model and checks every setting against it (std::runtime_error for a bad model file,
+// SettingsError for settings it cannot run with).
+DiffusionSetup prepare_diffusion(const DiffusionSettings& settings);
+
+}  // namespace geosr

@@ -1,0 +1,73 @@
+#include "geosr/core/inference/diffusion_setup.hpp"
+
+#include "geosr/core/train/model_metadata.hpp"
+
+namespace geosr {
+
+namespace {
+
+int64_t metadata_integer(const Metadata& metadata, const std::string& key) {
+  const auto it = metadata.find(key);
+  return it == metadata.end() ? 0 : std::stoll(it->second);
+}
+
+}  // namespace
+
+torch::Device parse_device(const std::string& name) {
+  const std::string expected = "device must be cpu, cuda or cuda:N (got '" + name + "')";
+  if (name != "cpu" && name.rfind("cuda", 0) != 0) throw SettingsError(expected);
+  if (name != "cpu" && !torch::cuda::is_available())
+    throw std::runtime_error("device " + name + ": no CUDA device is available to this build of LibTorch");
+  try {
+    return torch::Device(name);
+  } catch (const std::exception&) {
+    throw SettingsError(expected);
+  }
+}
+
+Fuser DiffusionSetup::fuser(int64_t height, int64_t width) const {
+  return Fuser(fusion, make_grid(fusion, height, width, window, stride), weights);
+}
+
+DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
+  DiffusionSetup setup;
+  UNet model = load_model(s.model, &setup.metadata);
+  const UNetConfig& config = model->config();
+  setup.channels = config.image_channels();
+
+  const int64_t model_scale = metadata_integer(setup.metadata, "geosr.scale");
+  setup.scale = s.scale > 0 ? s.scale : model_scale;
+  if (setup.scale < 2) throw SettingsError("the model records no scale; give the scale");
+  if (model_scale > 0 && setup.scale != model_scale) {
+    throw SettingsError("the model was trained for " + std::to_string(model_scale) + "x; scale " +
+                        std::to_string(setup.scale) + " would condition it on blur it has never seen");
+  }
+  const int64_t multiple = int64_t{1} << (config.channel_mults.size() - 1);
+  setup.window = s.window > 0 ? s.window : (128 + multiple - 1) / multiple * multiple;
+  if (setup.window % multiple != 0) {
+    throw SettingsError("window " + std::to_string(setup.window) + " must be a multiple of " +
+                        std::to_string(multiple) + " for this network");
+  }
+  setup.stride = s.stride > 0 ? s.stride : setup.window * 3 / 4;
+  if (setup.stride > setup.window) throw SettingsError("the stride must not exceed the window (windows would leave gaps)");
+  const ScheduleSpec schedule = schedule_of(setup.metadata);
+  if (s.steps < 1 || s.steps > schedule.steps)
+    throw SettingsError("steps must be 1 .. " + std::to_string(schedule.steps) + " (the training schedule)");
+  if (s.batch < 1) throw SettingsError("batch must be at least 1");
+  SamplerKind sampler;
+  Precision precision;
+  try {  // the name parsers report unknown names as runtime errors; here they are the user's
+    setup.fusion = parse_fusion_mode(s.fusion);
+    setup.weights = parse_weight_kind(s.weights);
+    sampler = parse_sampler_kind(s.sampler);
+    precision = parse_precision(s.precision);
+  } catch (const std::runtime_error& e) {
+    throw SettingsError(e.what());
+  }
+  setup.sampler = make_sampler(sampler, schedule.make().respaced(s.steps), s.eta);
+  setup.device = parse_device(s.device);
+  setup.denoiser = make_denoiser(model, setup.device, precision);
+  return setup;
+}
+
+}  // namespace geosr
