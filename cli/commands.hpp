@@ -13,5 +13,6 @@ int chips_command(const std::vector<std::string>& args);
 int train_command(const std::vector<std::string>& args);
 int eval_command(const std::vector<std::string>& args);
 int seg_command(const std::vector<std::string>& args);
+int vrt_command(const std::vector<std::string>& args);
 
 }  // namespace geosr::cli

@@ -123,18 +123,58 @@ std::string default_model_path() {
   return GEOSR_DEFAULT_MODEL;
 }
 
+po::options_description diffusion_options(const std::string& caption) {
+  po::options_description options(caption);
+  options.add_options()
+      ("model", po::value<std::string>()->value_name("FILE"), "model (.safetensors); default $GEOSR_MODEL or the bundled one")
+      ("steps", po::value<int>()->default_value(50), "denoising steps (re-spaced training schedule)")
+      ("sampler", po::value<std::string>()->default_value("ddpm"), "ddpm | ddim")
+      ("eta", po::value<double>()->default_value(0.0), "DDIM eta (0: deterministic)")
+      ("fusion", po::value<std::string>()->default_value("sdvc"), "sdvc | vcf | avg | none (independent tiles)")
+      ("weights", po::value<std::string>()->default_value("cone"), "window weights: cone | tent | gaussian | uniform")
+      ("window", po::value<int64_t>()->default_value(0), "window size in output pixels (0: 128)")
+      ("stride", po::value<int64_t>()->default_value(0), "window stride (0: 3/4 of the window)")
+      ("batch", po::value<int64_t>()->default_value(8), "windows per network call")
+      ("seed", po::value<uint64_t>()->default_value(0), "noise seed; the same seed gives the same bytes")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N")
+      ("precision", po::value<std::string>()->default_value("fp32"), "fp32 | bf16 | fp16 (CUDA autocast)");
+  return options;
+}
+
+DiffusionSettings read_diffusion_settings(const po::variables_map& values) {
+  DiffusionSettings s;
+  s.model = values.count("model") ? values["model"].as<std::string>() : default_model_path();
+  if (values.count("scale")) {
+    const double scale = values["scale"].as<double>();
+    if (scale != std::floor(scale)) throw UsageError("--scale must be an integer with a diffusion model");
+    s.scale = static_cast<int64_t>(scale);
+  }
+  s.steps = values["steps"].as<int>();
+  s.sampler = values["sampler"].as<std::string>();
+  s.eta = values["eta"].as<double>();
+  s.fusion = values["fusion"].as<std::string>();
+  s.weights = values["weights"].as<std::string>();
+  s.window = values["window"].as<int64_t>();
+  s.stride = values["stride"].as<int64_t>();
+  s.batch = values["batch"].as<int64_t>();
+  s.seed = values["seed"].as<uint64_t>();
+  s.device = values["device"].as<std::string>();
+  s.precision = values["precision"].as<std::string>();
+  return s;
+}
+
 std::string checkpoint_path(const std::string& dst) { return dst + ".geosr-checkpoint"; }
 
-DiffusionSetup prepare_job(const DiffusionJob& job) {
+DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
   try {
-    return prepare_diffusion(job);
+    return prepare_diffusion(settings);
   } catch (const SettingsError& e) {
     throw UsageError(e.what());
   }
 }
 
 int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
-  const DiffusionSetup setup = prepare_job(job);
+  const DiffusionSetup setup = prepare_settings(job);
   if (io.bands.empty()) {
     const RasterSource probe(io.src);
     if (static_cast<int64_t>(probe.bands().size()) > setup.channels) {

@@ -28,6 +28,15 @@ std::string checkpoint_path(const std::string& dst);
 // Where `geosr sr` looks for a model when --model is not given: $GEOSR_MODEL, then the bundled one.
 std::string default_model_path();
 
+// --model, --steps, --sampler, --eta, --fusion, --weights, --window, --stride, --batch, --seed,
+// --device, --precision: the settings of a diffusion run, as `geosr sr` and `geosr vrt` take them.
+po::options_description diffusion_options(const std::string& caption);
+// Those settings from parsed options, plus --scale (an integer; 0 when not given).
+DiffusionSettings read_diffusion_settings(const po::variables_map& values);
+
+// prepare_diffusion with the settings' mistakes reported as usage errors.
+DiffusionSetup prepare_settings(const DiffusionSettings& settings);
+
 // Opens SRC itself: without -b it selects the first bands the model takes (1,2,3 for an RGB model).
 int run_diffusion_job(const DiffusionJob& job, IoOptions io);
 

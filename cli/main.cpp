@@ -27,6 +27,7 @@ const Command kCommands[] = {
     {"chips", "cut HR training chips from rasters into a chip shard (docs/chips.md)", geosr::cli::chips_command},
     {"train", "train an SR3 model on chip shards (--chips, --out, --max-steps / --time-limit)", geosr::cli::train_command},
     {"eval", "compare candidates with the HR reference (--reference, --candidate; docs/eval.md)", geosr::cli::eval_command},
+    {"vrt", "write a VRT whose bands super-resolve SRC through the GDAL plugin's geosr_sr pixel function", geosr::cli::vrt_command},
     {"seg", "segmentation check: 'seg eval' scores class rasters against labels (docs/segmentation.md)", geosr::cli::seg_command},
 };
 

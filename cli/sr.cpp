@@ -65,20 +65,8 @@ int sr_command(const std::vector<std::string>& arguments) {
         ("scale", po::value<double>()->value_name("S"), "enlargement factor (> 1, at most 100)")
         ("tr", po::value<std::string>()->value_name("XRES YRES"),
          "target pixel size in georeferenced units instead of --scale");
-    po::options_description diffusion("Diffusion options (--method diffusion)");
+    po::options_description diffusion = diffusion_options("Diffusion options (--method diffusion)");
     diffusion.add_options()
-        ("model", po::value<std::string>()->value_name("FILE"), "model (.safetensors); default $GEOSR_MODEL or the bundled one")
-        ("steps", po::value<int>()->default_value(50), "denoising steps (re-spaced training schedule)")
-        ("sampler", po::value<std::string>()->default_value("ddpm"), "ddpm | ddim")
-        ("eta", po::value<double>()->default_value(0.0), "DDIM eta (0: deterministic)")
-        ("fusion", po::value<std::string>()->default_value("sdvc"), "sdvc | vcf | avg | none (independent tiles)")
-        ("weights", po::value<std::string>()->default_value("cone"), "window weights: cone | tent | gaussian | uniform")
-        ("window", po::value<int64_t>()->default_value(0), "window size in output pixels (0: 128)")
-        ("stride", po::value<int64_t>()->default_value(0), "window stride (0: 3/4 of the window)")
-        ("batch", po::value<int64_t>()->default_value(8), "windows per network call")
-        ("seed", po::value<uint64_t>()->default_value(0), "noise seed; the same seed gives the same bytes")
-        ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N")
-        ("precision", po::value<std::string>()->default_value("fp32"), "fp32 | bf16 | fp16 (CUDA autocast)")
         ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing")
         ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
         ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
@@ -105,23 +93,7 @@ int sr_command(const std::vector<std::string>& arguments) {
         throw UsageError("--tr needs --method bicubic; the diffusion model works at its own scale (--scale or none)");
       }
       DiffusionJob job;
-      job.model = values.count("model") ? values["model"].as<std::string>() : default_model_path();
-      if (values.count("scale")) {
-        const double scale = values["scale"].as<double>();
-        if (scale != std::floor(scale)) throw UsageError("--scale must be an integer with --method diffusion");
-        job.scale = static_cast<int64_t>(scale);
-      }
-      job.steps = values["steps"].as<int>();
-      job.sampler = values["sampler"].as<std::string>();
-      job.eta = values["eta"].as<double>();
-      job.fusion = values["fusion"].as<std::string>();
-      job.weights = values["weights"].as<std::string>();
-      job.window = values["window"].as<int64_t>();
-      job.stride = values["stride"].as<int64_t>();
-      job.batch = values["batch"].as<int64_t>();
-      job.seed = values["seed"].as<uint64_t>();
-      job.device = values["device"].as<std::string>();
-      job.precision = values["precision"].as<std::string>();
+      static_cast<DiffusionSettings&>(job) = read_diffusion_settings(values);
       job.dry_run = values["dry-run"].as<bool>();
       if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
       if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();

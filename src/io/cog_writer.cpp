@@ -76,17 +76,6 @@ fs::path hidden_sibling(const fs::path& output, const std::string& suffix) {
          ("." + output.filename().string() + ".geosr-" + std::to_string(::getpid()) + suffix);
 }
 
-// A valid value equal to the NoData value would read back as invalid; move it one step inwards.
-torch::Tensor avoid_nodata(torch::Tensor values, double nodata, GDALDataType type) {
-  double replacement = 0.0;
-  if (GDALDataTypeIsInteger(type)) {
-    replacement = nodata < default_range(type).hi ? nodata + 1.0 : nodata - 1.0;
-  } else {
-    replacement = std::nextafter(nodata, nodata < 0 ? 0.0 : -HUGE_VAL);
-  }
-  return torch::where(values == nodata, torch::full({}, replacement, torch::kFloat64), values);
-}
-
 }  // namespace
 
 std::vector<std::string> default_cog_options() {
@@ -167,12 +156,7 @@ void CogWriter::write(Span rows, Span cols, const torch::Tensor& data, const tor
   }
   auto values = torch::empty({bands, h, w}, torch::kFloat64);
   for (int64_t b = 0; b < bands; ++b) {
-    auto band = from_model(data[b], spec_.ranges[b], spec_.type);
-    if (spec_.nodata) {
-      band = torch::where(valid, avoid_nodata(band, *spec_.nodata, spec_.type),
-                          torch::full({}, *spec_.nodata, torch::kFloat64));
-    }
-    values[b] = band;
+    values[b] = output_values(data[b], spec_.ranges[b], spec_.type, valid, spec_.nodata);
   }
   values = values.contiguous();
   GdalErrorTrap trap;

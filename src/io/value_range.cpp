@@ -76,6 +76,21 @@ torch::Tensor to_model(const torch::Tensor& values, ValueRange range) {
   return (values.to(torch::kFloat64) - range.lo) * (2.0 / (range.hi - range.lo)) - 1.0;
 }
 
+namespace {
+
+// A valid value equal to the NoData value would read back as invalid; move it one step inwards.
+torch::Tensor avoid_nodata(torch::Tensor values, double nodata, GDALDataType type) {
+  double replacement = 0.0;
+  if (GDALDataTypeIsInteger(type)) {
+    replacement = nodata < default_range(type).hi ? nodata + 1.0 : nodata - 1.0;
+  } else {
+    replacement = std::nextafter(nodata, nodata < 0 ? 0.0 : -HUGE_VAL);
+  }
+  return torch::where(values == nodata, torch::full({}, replacement, torch::kFloat64), values);
+}
+
+}  // namespace
+
 torch::Tensor from_model(const torch::Tensor& model, ValueRange range, GDALDataType type) {
   auto values = (model.to(torch::kFloat64) + 1.0) * (0.5 * (range.hi - range.lo)) + range.lo;
   switch (type) {
@@ -87,6 +102,13 @@ torch::Tensor from_model(const torch::Tensor& model, ValueRange range, GDALDataT
       return values.round().clamp(limits.lo, limits.hi);
     }
   }
+}
+
+torch::Tensor output_values(const torch::Tensor& model, ValueRange range, GDALDataType type, const torch::Tensor& valid,
+                            std::optional<double> nodata) {
+  const torch::Tensor values = from_model(model, range, type);
+  if (!nodata) return values;
+  return torch::where(valid, avoid_nodata(values, *nodata, type), torch::full({}, *nodata, torch::kFloat64));
 }
 
 }  // namespace geosr

@@ -4,6 +4,7 @@
 // floating point), or what the user gives with --in-range. Never a per-scene statistic, so the
 // same pixel value always means the same model value.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,11 @@ std::vector<ValueRange> ranges_for_bands(const std::vector<ValueRange>& given,
 // types and clamps to what `type` can hold; float results are not clamped to [lo, hi].
 torch::Tensor to_model(const torch::Tensor& values, ValueRange range);
 torch::Tensor from_model(const torch::Tensor& model, ValueRange range, GDALDataType type);
+
+// One band of output values: from_model, then invalid pixels set to `nodata` and valid values equal
+// to it moved one step inwards (they would read back as NoData). Without a NoData value the
+// values are left as they are.
+torch::Tensor output_values(const torch::Tensor& model, ValueRange range, GDALDataType type, const torch::Tensor& valid,
+                            std::optional<double> nodata);
 
 }  // namespace geosr

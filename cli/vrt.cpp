@@ -1,0 +1,123 @@
+// geosr vrt: writes a VRT whose bands are the geosr_sr pixel function over SRC's bands, resampled
+// to the HR grid. Any GDAL program reads it once the plugin is on GDAL_DRIVER_PATH (docs/gdal.md).
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <cpl_string.h>
+#include <unistd.h>
+
+#include "commands.hpp"
+#include "diffusion_job.hpp"
+#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/georef.hpp"
+#include "resample_job.hpp"
+
+namespace geosr::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string xml(const std::string& text) {
+  char* escaped = CPLEscapeString(text.c_str(), -1, CPLES_XML);
+  std::string out = escaped;
+  CPLFree(escaped);
+  return out;
+}
+
+std::string number(double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, const DiffusionSetup& setup) {
+  const int64_t w = source.width() * setup.scale, h = source.height() * setup.scale;
+  const std::string path = xml(fs::absolute(source.path()).string());
+  std::ostringstream out;
+  out << "<VRTDataset rasterXSize=\"" << w << "\" rasterYSize=\"" << h << "\">\n";
+  if (!source.crs_wkt().empty()) out << "  <SRS dataAxisToSRSAxisMapping=\"1,2\">" << xml(source.crs_wkt()) << "</SRS>\n";
+  if (const auto& gt = source.geotransform()) {
+    const GeoTransform t = resampled_geotransform(*gt, source.width(), source.height(), w, h);
+    out << "  <GeoTransform>" << number(t[0]) << ", " << number(t[1]) << ", " << number(t[2]) << ", " << number(t[3])
+        << ", " << number(t[4]) << ", " << number(t[5]) << "</GeoTransform>\n";
+  }
+  out << "  <Metadata>\n    <MDI key=\"GEOSR_METHOD\">diffusion</MDI>\n    <MDI key=\"GEOSR_SCALE\">" << setup.scale
+      << "</MDI>\n    <MDI key=\"GEOSR_STEPS\">" << s.steps << "</MDI>\n    <MDI key=\"GEOSR_SEED\">" << s.seed
+      << "</MDI>\n    <MDI key=\"GEOSR_GRID\">" << setup.window << "," << setup.stride << "</MDI>\n  </Metadata>\n";
+  const char* type = GDALGetDataTypeName(source.data_type());
+  for (size_t b = 0; b < source.bands().size(); ++b) {
+    const BandInfo& band = source.bands()[b];
+    out << "  <VRTRasterBand dataType=\"" << type << "\" band=\"" << b + 1 << "\" subClass=\"VRTDerivedRasterBand\">\n"
+        << "    <ColorInterp>" << GDALGetColorInterpretationName(band.color) << "</ColorInterp>\n";
+    if (band.nodata) out << "    <NoDataValue>" << number(*band.nodata) << "</NoDataValue>\n";
+    // Every output band reads all the model's input bands; Float32 keeps the cubic condition's
+    // fractions, so the value range is given explicitly rather than taken from the transfer type.
+    out << "    <PixelFunctionType>geosr_sr</PixelFunctionType>\n"
+        << "    <SourceTransferType>Float32</SourceTransferType>\n"
+        << "    <PixelFunctionArguments band=\"" << b + 1 << "\" model=\"" << xml(fs::absolute(s.model).string())
+        << "\" steps=\"" << s.steps << "\" seed=\"" << s.seed << "\" sampler=\"" << xml(s.sampler) << "\" eta=\""
+        << number(s.eta) << "\" fusion=\"" << xml(s.fusion) << "\" weights=\"" << xml(s.weights) << "\" window=\""
+        << setup.window << "\" stride=\"" << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
+        << "\" precision=\"" << xml(s.precision) << "\" in_range=\"" << number(band.range.lo) << ","
+        << number(band.range.hi) << "\"/>\n";
+    for (const BandInfo& input : source.bands()) {
+      out << "    <ComplexSource resampling=\"cubic\">\n"
+          << "      <SourceFilename relativeToVRT=\"0\">" << path << "</SourceFilename>\n"
+          << "      <SourceBand>" << input.index << "</SourceBand>\n"
+          << "      <SrcRect xOff=\"0\" yOff=\"0\" xSize=\"" << source.width() << "\" ySize=\"" << source.height() << "\"/>\n"
+          << "      <DstRect xOff=\"0\" yOff=\"0\" xSize=\"" << w << "\" ySize=\"" << h << "\"/>\n";
+      if (input.nodata) out << "      <NODATA>" << number(*input.nodata) << "</NODATA>\n";
+      out << "    </ComplexSource>\n";
+    }
+    out << "  </VRTRasterBand>\n";
+  }
+  out << "</VRTDataset>\n";
+  return out.str();
+}
+
+}  // namespace
+
+int vrt_command(const std::vector<std::string>& arguments) {
+  return guarded("vrt", [&] {
+    std::vector<std::string> args = arguments;
+    apply_config_options(args);
+    auto options = io_options(true);
+    options.add_options()("scale", po::value<double>()->value_name("S"), "enlargement factor (default: the model's)");
+    options.add(diffusion_options("Diffusion options (written as the pixel function's arguments)"));
+    po::variables_map values;
+    if (!parse("vrt", "[options] SRC DST.vrt", args, options, true, values)) return 0;
+    const IoOptions io = read_io_options(values);
+    const DiffusionSettings settings = read_diffusion_settings(values);
+    const DiffusionSetup setup = prepare_settings(settings);
+    std::vector<int> bands = io.bands;
+    if (bands.empty()) {
+      const RasterSource probe(io.src);
+      for (int b = 1; b <= setup.channels && b <= static_cast<int>(probe.bands().size()); ++b) bands.push_back(b);
+    }
+    const RasterSource source(io.src, bands, io.in_ranges);
+    if (static_cast<int64_t>(source.bands().size()) != setup.channels) {
+      throw UsageError("the model takes " + std::to_string(setup.channels) + " bands but " +
+                       std::to_string(source.bands().size()) + " are selected (choose them with -b)");
+    }
+    check_output_path(io.dst, io.overwrite);
+    const std::string staging = io.dst + ".geosr-" + std::to_string(::getpid());
+    {
+      std::ofstream out(staging);
+      out << vrt_text(source, settings, setup);
+      if (!out.flush()) throw std::runtime_error("cannot write " + staging);
+    }
+    fs::rename(staging, io.dst);
+    if (!io.quiet) {
+      std::cout << "wrote " << io.dst << ": " << source.width() * setup.scale << " x " << source.height() * setup.scale
+                << ", geosr_sr over bands";
+      for (const auto& band : source.bands()) std::cout << " " << band.index;
+      std::cout << " (load the plugin with GDAL_DRIVER_PATH; docs/gdal.md)\n";
+    }
+    return 0;
+  });
+}
+
+}  // namespace geosr::cli

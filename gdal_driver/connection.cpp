@@ -1,0 +1,172 @@
+#include "connection.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <type_traits>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include <cpl_conv.h>
+#include <cpl_json.h>
+#include <cpl_string.h>
+
+namespace geosr::gdal {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kPrefix = "GEOSR:";
+
+template <typename T>
+T to_value(const std::string& key, const std::string& value) {
+  T number{};
+  const char* end = value.data() + value.size();
+  const auto parsed = std::from_chars(value.data(), end, number);
+  if (value.empty() || parsed.ec != std::errc() || parsed.ptr != end) {
+    throw std::invalid_argument(key + " must be " + (std::is_integral_v<T> ? "an integer" : "a number") + " (got '" +
+                                value + "')");
+  }
+  return number;
+}
+
+int64_t to_integer(const std::string& key, const std::string& value) { return to_value<int64_t>(key, value); }
+double to_number(const std::string& key, const std::string& value) { return to_value<double>(key, value); }
+
+std::vector<int> to_bands(const std::string& value) {
+  std::vector<int> bands;
+  const CPLStringList parts(CSLTokenizeString2(value.c_str(), ",", 0));
+  for (int i = 0; i < parts.size(); ++i) {
+    const std::string part = parts[i];
+    const int64_t band = to_integer("bands", part);
+    if (band < 1) throw std::invalid_argument("bands are numbered from 1 (got '" + value + "')");
+    bands.push_back(static_cast<int>(band));
+  }
+  return bands;
+}
+
+void apply(Connection& c, const std::string& key, const std::string& value) {
+  if (apply_setting(c.settings, key, value)) return;
+  if (key == "source") c.source = value;
+  else if (key == "bands") c.bands = to_bands(value);
+  else if (key == "blocksize") c.block_size = to_integer(key, value);
+  else if (key == "halo") c.halo = to_integer(key, value);
+  else if (key == "cache_dir") c.cache_dir = value;
+  else if (key == "cache_mb") c.cache_mb = to_number(key, value);
+  else throw std::invalid_argument("unknown option '" + key + "'");
+}
+
+std::string lower(std::string text) {
+  for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return text;
+}
+
+// The descriptor's keys, paths made relative to it absolute.
+std::map<std::string, std::string> read_descriptor(const std::string& path) {
+  CPLJSONDocument document;
+  if (!document.Load(path)) throw std::invalid_argument("cannot read the descriptor " + path);
+  const CPLJSONObject root = document.GetRoot();
+  if (root.GetType() != CPLJSONObject::Type::Object || !root.GetObj("geosr").IsValid())
+    throw std::invalid_argument(path + " is not a GEOSR descriptor (no \"geosr\" key)");
+  std::map<std::string, std::string> values;
+  const fs::path base = fs::path(path).parent_path();
+  for (const CPLJSONObject& child : root.GetChildren()) {
+    const std::string key = lower(child.GetName());
+    if (key == "geosr") continue;
+    std::string value = child.ToString();
+    if ((key == "source" || key == "model" || key == "cache_dir") && !value.empty() && fs::path(value).is_relative())
+      value = (base / value).string();
+    values[key] = value;
+  }
+  return values;
+}
+
+}  // namespace
+
+bool apply_setting(DiffusionSettings& s, const std::string& key, const std::string& value) {
+  if (key == "model") s.model = value;
+  else if (key == "scale") s.scale = to_integer(key, value);
+  else if (key == "steps") s.steps = static_cast<int>(to_integer(key, value));
+  else if (key == "seed") s.seed = static_cast<uint64_t>(to_integer(key, value));
+  else if (key == "sampler") s.sampler = value;
+  else if (key == "eta") s.eta = to_number(key, value);
+  else if (key == "fusion") s.fusion = value;
+  else if (key == "weights") s.weights = value;
+  else if (key == "window") s.window = to_integer(key, value);
+  else if (key == "stride") s.stride = to_integer(key, value);
+  else if (key == "batch") s.batch = to_integer(key, value);
+  else if (key == "device") s.device = value;
+  else if (key == "precision") s.precision = value;
+  else return false;
+  return true;
+}
+
+bool is_descriptor(const char* header, int size) {
+  const std::string text(header, static_cast<size_t>(size));
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && text[first] == '{' && text.find("\"geosr\"") != std::string::npos;
+}
+
+Connection parse_connection(const std::string& name, bool descriptor, CSLConstList open_options) {
+  Connection c;
+  c.settings.model = CPLGetConfigOption("GEOSR_MODEL", GEOSR_DEFAULT_MODEL);
+  c.settings.device = CPLGetConfigOption("GEOSR_DEVICE", "cpu");
+  c.cache_dir = CPLGetConfigOption("GEOSR_CACHE_DIR", "");
+  if (descriptor) {
+    for (const auto& [key, value] : read_descriptor(name)) apply(c, key, value);
+  } else {
+    if (!STARTS_WITH_CI(name.c_str(), kPrefix)) throw std::invalid_argument("not a GEOSR: connection string");
+    const std::string rest = name.substr(std::char_traits<char>::length(kPrefix));
+    const size_t query = rest.find('?');
+    c.source = rest.substr(0, query);
+    if (query != std::string::npos) {
+      const CPLStringList pairs(CSLTokenizeString2(rest.c_str() + query + 1, "&", 0));
+      for (int i = 0; i < pairs.size(); ++i) {
+        const std::string pair = pairs[i];
+        const size_t eq = pair.find('=');
+        if (eq == std::string::npos) throw std::invalid_argument("'" + pair + "' is not key=value");
+        apply(c, lower(pair.substr(0, eq)), pair.substr(eq + 1));
+      }
+    }
+  }
+  for (CSLConstList option = open_options; option && *option; ++option) {
+    char* key = nullptr;
+    const char* value = CPLParseNameValue(*option, &key);
+    const std::string name_of = key ? key : "";
+    CPLFree(key);
+    apply(c, lower(name_of), value ? value : "");
+  }
+  if (c.source.empty()) throw std::invalid_argument("no source raster named");
+  if (c.block_size < 16 || c.block_size > 8192) throw std::invalid_argument("blocksize must be 16 .. 8192");
+  if (c.halo < -1) throw std::invalid_argument("halo must be 0 or more");
+  if (c.cache_mb < 0) throw std::invalid_argument("cache_mb must not be negative");
+  return c;
+}
+
+const char* open_option_list() {
+  return "<OpenOptionList>"
+         "<Option name='MODEL' type='string' description='safetensors model (default: GEOSR_MODEL, then the bundled one)'/>"
+         "<Option name='SCALE' type='int' description='output pixels per input pixel (default: the model&apos;s)'/>"
+         "<Option name='STEPS' type='int' default='50' description='reverse diffusion steps'/>"
+         "<Option name='SEED' type='int' default='0' description='noise seed (same as geosr sr --seed)'/>"
+         "<Option name='SAMPLER' type='string-select' default='ddpm'><Value>ddpm</Value><Value>ddim</Value></Option>"
+         "<Option name='ETA' type='float' default='0' description='DDIM eta'/>"
+         "<Option name='FUSION' type='string-select' default='sdvc'><Value>sdvc</Value><Value>vcf</Value>"
+         "<Value>avg</Value><Value>none</Value></Option>"
+         "<Option name='WEIGHTS' type='string' default='cone' description='window weights'/>"
+         "<Option name='WINDOW' type='int' description='window side in output pixels (default: the model&apos;s)'/>"
+         "<Option name='STRIDE' type='int' description='window stride (default: 3/4 of the window)'/>"
+         "<Option name='BATCH' type='int' default='8' description='windows per network call'/>"
+         "<Option name='DEVICE' type='string' default='cpu' description='cpu, cuda or cuda:N'/>"
+         "<Option name='PRECISION' type='string-select' default='fp32'><Value>fp32</Value><Value>bf16</Value>"
+         "<Value>fp16</Value></Option>"
+         "<Option name='BANDS' type='string' description='input bands the model reads, e.g. 1,2,3'/>"
+         "<Option name='BLOCKSIZE' type='int' default='512' description='output block side'/>"
+         "<Option name='HALO' type='int' description='output pixels of context denoised around each block "
+         "(default: two windows)'/>"
+         "<Option name='CACHE_DIR' type='string' description='directory keeping computed blocks across runs'/>"
+         "<Option name='CACHE_MB' type='float' default='256' description='memory cache of computed blocks'/>"
+         "</OpenOptionList>";
+}
+
+}  // namespace geosr::gdal

@@ -1,0 +1,157 @@
+#include "super_resolved_raster.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include <cpl_error.h>
+
+#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/io/pipeline.hpp"
+#include "geosr/version.hpp"
+
+namespace geosr::gdal {
+namespace {
+
+namespace fs = std::filesystem;
+
+DiffusionSetup checked_setup(const DiffusionSettings& settings) {
+  if (!fs::is_regular_file(settings.model)) throw std::runtime_error("model not found: " + settings.model);
+  return prepare_diffusion(settings);
+}
+
+// The first bands the model takes when none are chosen (1, 2, 3 of an RGBA or RGBN file).
+std::vector<int> default_bands(const std::string& path, const std::vector<int>& chosen, int64_t channels) {
+  if (!chosen.empty()) return chosen;
+  const RasterSource probe(path);
+  if (static_cast<int64_t>(probe.bands().size()) <= channels) return {};
+  std::vector<int> bands;
+  for (int b = 1; b <= channels; ++b) bands.push_back(b);
+  return bands;
+}
+
+std::string file_stamp(const std::string& path) {
+  std::error_code error;
+  const auto size = fs::file_size(path, error);
+  const auto time = fs::last_write_time(path, error).time_since_epoch().count();
+  return fs::weakly_canonical(path).string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+}
+
+}  // namespace
+
+SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
+    : connection_(connection),
+      setup_(checked_setup(connection.settings)),
+      source_(connection.source, default_bands(connection.source, connection.bands, setup_.channels)),
+      width_(source_.width() * setup_.scale),
+      height_(source_.height() * setup_.scale),
+      block_(connection.block_size),
+      halo_(connection.halo >= 0 ? connection.halo : 2 * setup_.window),
+      fuser_(setup_.fuser(height_, width_)) {
+  if (static_cast<int64_t>(source_.bands().size()) != setup_.channels) {
+    throw std::invalid_argument("the model takes " + std::to_string(setup_.channels) + " bands but " +
+                                std::to_string(source_.bands().size()) + " are selected (choose them with bands=)");
+  }
+  const DiffusionSettings& s = connection.settings;
+  std::string key = file_stamp(connection.source) + "|" + file_stamp(s.model);
+  for (const auto& band : source_.bands()) key += "|b" + std::to_string(band.index);
+  key += "|" + std::to_string(setup_.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" +
+         std::to_string(s.eta) + "|" + s.fusion + "|" + s.weights + "|" + std::to_string(setup_.window) + "|" +
+         std::to_string(setup_.stride) + "|" + std::to_string(s.seed) + "|" + s.precision + "|" +
+         setup_.device.str() + "|" + std::to_string(block_) + "|" + std::to_string(halo_) + "|" + kVersion;
+  key_ = std::to_string(std::hash<std::string>{}(key));
+}
+
+std::optional<double> SuperResolvedRaster::nodata() const { return source_.bands().front().nodata; }
+
+std::map<std::string, std::string> SuperResolvedRaster::metadata() const {
+  const DiffusionSettings& s = connection_.settings;
+  return {{"GEOSR_METHOD", "diffusion"},
+          {"GEOSR_SCALE", std::to_string(setup_.scale)},
+          {"GEOSR_MODEL", fs::path(s.model).filename().string()},
+          {"GEOSR_STEPS", std::to_string(s.steps)},
+          {"GEOSR_SEED", std::to_string(s.seed)},
+          {"GEOSR_SAMPLER", s.sampler},
+          {"GEOSR_FUSION", to_string(setup_.fusion)},
+          {"GEOSR_GRID", std::to_string(setup_.window) + "," + std::to_string(fuser_.grid().stride())},
+          {"GEOSR_HALO", std::to_string(halo_)},
+          {"GEOSR_VERSION", kVersion}};
+}
+
+std::string SuperResolvedRaster::disk_path(int64_t bx, int64_t by) const {
+  return (fs::path(connection_.cache_dir) / ("geosr-" + key_) / (std::to_string(by) + "_" + std::to_string(bx) + ".f32"))
+      .string();
+}
+
+torch::Tensor SuperResolvedRaster::compute(const Region& region) {
+  const LrReader reader = [this](Span rows, Span cols) {
+    RasterWindow lr = source_.read(rows, cols);
+    return LrBlock{std::move(lr.data), std::move(lr.valid)};
+  };
+  const RegionRun run{setup_.denoiser,
+                      *setup_.sampler,
+                      fuser_,
+                      [&](const Region& r) {
+                        return read_condition(reader, source_.height(), source_.width(), fuser_.grid(), r);
+                      },
+                      connection_.settings.seed,
+                      connection_.settings.batch,
+                      setup_.device};
+  CPLDebug("GEOSR", "denoising block rows %lld..%lld, columns %lld..%lld (halo %lld)",
+           static_cast<long long>(region.y0), static_cast<long long>(region.y1), static_cast<long long>(region.x0),
+           static_cast<long long>(region.x1), static_cast<long long>(halo_));
+  return sample_region(run, region, halo_);
+}
+
+torch::Tensor SuperResolvedRaster::block(int64_t bx, int64_t by) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const Key key{by, bx};
+  for (auto it = lru_.begin(); it != lru_.end(); ++it) {
+    if (it->first == key) {
+      lru_.splice(lru_.begin(), lru_, it);
+      return it->second;
+    }
+  }
+  const Region region{by * block_, bx * block_, std::min(height_, (by + 1) * block_), std::min(width_, (bx + 1) * block_)};
+  if (region.empty()) throw std::runtime_error("block outside the raster");
+  const Span rows{region.y0, region.y1}, cols{region.x0, region.x1};
+  const Span lr_rows = validity_span(source_.height(), height_, rows), lr_cols = validity_span(source_.width(), width_, cols);
+  const RasterWindow lr = source_.read(lr_rows, lr_cols);
+  const torch::Tensor valid =
+      resample_validity(lr.valid, source_.height(), source_.width(), lr_rows, lr_cols, height_, width_, rows, cols);
+
+  torch::Tensor y;
+  const std::string path = connection_.cache_dir.empty() ? std::string() : disk_path(bx, by);
+  const int64_t c = setup_.channels, h = region.height(), w = region.width();
+  if (!valid.any().item<bool>()) {
+    y = torch::zeros({c, h, w});  // nothing valid: no network call, every pixel becomes NoData
+  } else if (!path.empty() && fs::exists(path) && fs::file_size(path) == static_cast<uintmax_t>(c * h * w * 4)) {
+    y = torch::empty({c, h, w});
+    std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(y.data_ptr<float>()), c * h * w * 4);
+  } else {
+    y = compute(region).contiguous();
+    if (!path.empty()) {  // written aside and renamed: a reader never sees half a block
+      fs::create_directories(fs::path(path).parent_path());
+      const std::string staging = path + ".tmp" + std::to_string(::getpid());
+      std::ofstream(staging, std::ios::binary).write(reinterpret_cast<const char*>(y.data_ptr<float>()), c * h * w * 4);
+      fs::rename(staging, path);
+    }
+  }
+  std::vector<torch::Tensor> bands;
+  for (int64_t b = 0; b < c; ++b) {
+    const BandInfo& info = source_.bands()[static_cast<size_t>(b)];
+    bands.push_back(output_values(y[b], info.range, type(), valid, nodata()));
+  }
+  torch::Tensor values = torch::stack(bands);
+  lru_.emplace_front(key, values);
+  cache_bytes_ += static_cast<size_t>(values.numel()) * sizeof(double);
+  while (lru_.size() > 1 && static_cast<double>(cache_bytes_) > connection_.cache_mb * 1024.0 * 1024.0) {
+    cache_bytes_ -= static_cast<size_t>(lru_.back().second.numel()) * sizeof(double);
+    lru_.pop_back();
+  }
+  return values;
+}
+
+}  // namespace geosr::gdal
