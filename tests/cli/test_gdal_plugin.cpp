@@ -96,6 +96,18 @@ TEST(GdalPlugin, GdalinfoListsTheDriverAndDescribesTheHrGrid) {
   EXPECT_NE(info.output.find("GEOSR_STEPS=3"), std::string::npos);
   EXPECT_NE(info.output.find("GEOSR_GRID=128,96"), std::string::npos);
 
+  // The same raster named by a JSON descriptor (paths relative to it), and defaults from --config.
+  const fs::path described = t::scratch("plugin_descriptor");
+  fs::copy_file(kLr, described / "lr.tif");
+  std::ofstream(described / "scene.geosr.json") << R"({"geosr": 1, "source": "lr.tif", "steps": 3, "seed": 9})";
+  const auto by_file = gdal("gdalinfo " + t::quote(described / "scene.geosr.json"));
+  ASSERT_EQ(by_file.exit_code, 0) << by_file.output;
+  EXPECT_NE(by_file.output.find("Driver: GEOSR"), std::string::npos);
+  EXPECT_NE(by_file.output.find("Size is 255, 255"), std::string::npos);
+  EXPECT_NE(by_file.output.find("GEOSR_SEED=9"), std::string::npos);
+  const auto config = gdal("gdalinfo --config GEOSR_MODEL /nonexistent.safetensors " + connection("steps=3"));
+  EXPECT_NE(config.output.find("GEOSR: model not found: /nonexistent.safetensors"), std::string::npos) << config.output;
+
   // A 256 x 256 input is 1280 x 1280 out: overviews at 2x and 4x, read from the LR without diffusion.
   const fs::path dir = t::scratch("plugin_info");
   const std::string big = (t::samples() / "naip_riverside_2018_1.tif").string();
