@@ -14,7 +14,6 @@
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/network/model_file.hpp"
-#include "geosr/core/train/model_metadata.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"

@@ -101,6 +101,13 @@ bool apply_setting(DiffusionSettings& s, const std::string& key, const std::stri
   return true;
 }
 
+std::string settings_key(const DiffusionSettings& s) {
+  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" +
+         std::to_string(s.eta) + "|" + s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" +
+         std::to_string(s.stride) + "|" + std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device +
+         "|" + s.precision;
+}
+
 bool is_descriptor(const char* header, int size) {
   const std::string text(header, static_cast<size_t>(size));
   const size_t first = text.find_first_not_of(" \t\r\n");

@@ -31,6 +31,9 @@ struct Connection {
 // std::invalid_argument for a value of the wrong kind.
 bool apply_setting(DiffusionSettings& settings, const std::string& key, const std::string& value);
 
+// Every setting as one line of text: what a cache of results computed with them is keyed by.
+std::string settings_key(const DiffusionSettings& settings);
+
 // Whether the first bytes of a file are a GEOSR descriptor.
 bool is_descriptor(const char* header, int size);
 

@@ -46,13 +46,6 @@ Request parse_arguments(CSLConstList arguments) {
   return r;
 }
 
-std::string settings_key(const DiffusionSettings& s) {
-  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" +
-         std::to_string(s.eta) + "|" + s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" +
-         std::to_string(s.stride) + "|" + std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device +
-         "|" + s.precision;
-}
-
 // Loaded models and recent results, shared by every VRT in the process.
 struct Cache {
   std::mutex mutex;

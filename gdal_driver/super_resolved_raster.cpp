@@ -57,10 +57,7 @@ SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
   const DiffusionSettings& s = connection.settings;
   std::string key = file_stamp(connection.source) + "|" + file_stamp(s.model);
   for (const auto& band : source_.bands()) key += "|b" + std::to_string(band.index);
-  key += "|" + std::to_string(setup_.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" +
-         std::to_string(s.eta) + "|" + s.fusion + "|" + s.weights + "|" + std::to_string(setup_.window) + "|" +
-         std::to_string(setup_.stride) + "|" + std::to_string(s.seed) + "|" + s.precision + "|" +
-         setup_.device.str() + "|" + std::to_string(block_) + "|" + std::to_string(halo_) + "|" + kVersion;
+  key += "|" + settings_key(s) + "|" + std::to_string(block_) + "|" + std::to_string(halo_) + "|" + kVersion;
   key_ = std::to_string(std::hash<std::string>{}(key));
 }
 
