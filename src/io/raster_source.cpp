@@ -120,7 +120,7 @@ GDALDataType RasterSource::data_type() const {
   return type;
 }
 
-RasterWindow RasterSource::read(Span rows, Span cols) const {
+RasterSource::RawWindow RasterSource::read_raw(Span rows, Span cols) const {
   if (rows.begin < 0 || cols.begin < 0 || rows.end > height_ || cols.end > width_ || rows.size() < 1 ||
       cols.size() < 1) {
     throw std::runtime_error("window outside the raster " + path_);
@@ -159,11 +159,22 @@ RasterWindow RasterSource::read(Span rows, Span cols) const {
     }
   }
 
-  auto model = torch::empty({n, h, w}, torch::kFloat64);
-  for (int64_t b = 0; b < n; ++b) {
-    model[b] = torch::where(band_valid[b], to_model(values[b], bands_[b].range), torch::zeros({}, torch::kFloat64));
+  return {values, band_valid};
+}
+
+RasterWindow RasterSource::read(Span rows, Span cols) const {
+  const RawWindow raw = read_raw(rows, cols);
+  auto model = torch::empty_like(raw.values);
+  for (int64_t b = 0; b < model.size(0); ++b) {
+    model[b] = torch::where(raw.band_valid[b], to_model(raw.values[b], bands_[b].range), torch::zeros({}, torch::kFloat64));
   }
-  return {model.to(torch::kFloat32), band_valid.any(0)};
+  return {model.to(torch::kFloat32), raw.band_valid.any(0)};
+}
+
+RasterWindow RasterSource::read_values(Span rows, Span cols) const {
+  const RawWindow raw = read_raw(rows, cols);
+  return {torch::where(raw.band_valid, raw.values, torch::zeros({}, torch::kFloat64)).to(torch::kFloat32),
+          raw.band_valid.any(0)};
 }
 
 }  // namespace geosr

@@ -1,6 +1,7 @@
-// geosr seg eval on a real NAIP tile and its tree-crown points: a perfect prediction, GDAL's own
-// rasterization of the bare points (every predicted pixel is a tree: precision 1, low recall),
-// NoData excluded, and one-line errors.
+// geosr seg on real NAIP tiles and their tree-crown points: eval against a perfect prediction,
+// GDAL's own rasterization of the bare points (every predicted pixel is a tree: precision 1, low
+// recall), NoData excluded; train -> predict -> eval end to end (checkpoints, --resume, block-wise
+// prediction, georeferencing); one-line errors.
 #include <gtest/gtest.h>
 
 #include "gdal_fixtures.hpp"
@@ -89,6 +90,105 @@ TEST_F(SegCli, BadInputsGiveOneLineErrors) {
   EXPECT_EQ(geosr_run("seg frobnicate").exit_code, 2);
   for (const auto& out : {missing.output, size.output, classes.output})
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+std::vector<double> band_values(const fs::path& path) {
+  auto ds = t::open_raster(path);
+  return t::read_all(ds.get());
+}
+
+size_t line_count(const fs::path& path) {
+  const std::string text = t::file_bytes(path);
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
+  const fs::path dir = t::scratch("seg_train_predict");
+  const fs::path tile = t::samples() / "naip_riverside_2018_0.tif", other = t::samples() / "naip_riverside_2018_1.tif";
+  const fs::path labels = t::samples() / "labels", run = dir / "run";
+  const std::string train = "seg train -q -b 1,2,3 --labels " + t::quote(labels) + " --val " + t::quote(other) +
+                            " --width 8 --patch 64 --batch 8 --patches-per-epoch 16 " + t::quote(tile) + " " +
+                            t::quote(run);
+  const auto trained = geosr_run(train + " --epochs 2");
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  for (const char* name : {"model.safetensors", "model.state.pt", "best.safetensors", "train_log.csv"})
+    EXPECT_TRUE(fs::exists(run / name)) << name;
+  EXPECT_EQ(line_count(run / "train_log.csv"), 3u) << "header and two epochs";
+  const auto again = geosr_run(train + " --epochs 3");
+  EXPECT_EQ(again.exit_code, 1) << "a finished run is not overwritten: " << again.output;
+  const auto resumed = geosr_run(train + " --epochs 3 --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(line_count(run / "train_log.csv"), 4u);
+
+  const std::string model = t::quote(run / "model.safetensors");
+  const auto predicted = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --window 64 --probabilities " +
+                                   t::quote(dir / "prob.tif") + " " + t::quote(tile) + " " + t::quote(dir / "classes.tif"));
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
+  const auto blocks = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --window 64 --block-rows 50 " +
+                                t::quote(tile) + " " + t::quote(dir / "classes_blocks.tif"));
+  ASSERT_EQ(blocks.exit_code, 0) << blocks.output;
+  EXPECT_EQ(t::cog_problems(dir / "classes.tif"), "");
+  auto input = t::open_raster(tile), classes = t::open_raster(dir / "classes.tif"), prob = t::open_raster(dir / "prob.tif");
+  EXPECT_EQ(classes->GetRasterXSize(), 256);
+  EXPECT_EQ(classes->GetRasterYSize(), 256);
+  EXPECT_EQ(classes->GetRasterBand(1)->GetRasterDataType(), GDT_Byte);
+  EXPECT_EQ(prob->GetRasterBand(1)->GetRasterDataType(), GDT_Float32);
+  double in_gt[6], out_gt[6];
+  input->GetGeoTransform(in_gt);
+  classes->GetGeoTransform(out_gt);
+  for (int i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(in_gt[i], out_gt[i]);
+  EXPECT_TRUE(OGRSpatialReference(input->GetProjectionRef()).IsSame(classes->GetSpatialRef()));
+  const auto c = band_values(dir / "classes.tif"), p = band_values(dir / "prob.tif");
+  EXPECT_EQ(c, band_values(dir / "classes_blocks.tif")) << "band-by-band prediction = whole-scene prediction";
+  size_t trees = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    ASSERT_TRUE(p[i] >= 0 && p[i] <= 1) << p[i];
+    if (std::abs(p[i] - 0.5) > 1e-6) ASSERT_EQ(c[i], p[i] > 0.5 ? 1.0 : 0.0) << i;
+    trees += c[i] == 1.0;
+  }
+  EXPECT_LT(trees, c.size()) << "not every pixel a tree";
+
+  // Per-tile predictions in a directory, scored against the label directory.
+  fs::create_directories(dir / "preds");
+  fs::copy_file(dir / "classes.tif", dir / "preds" / "naip_riverside_2018_0.tif");
+  const auto scored = geosr_run("seg eval --labels " + t::quote(labels) + " --prediction " + t::quote(dir / "preds") +
+                                " --prediction " + t::quote(dir / "classes.tif") + " --json " + t::quote(dir / "s.json"));
+  EXPECT_NE(scored.exit_code, 0) << "a single file is scored against a label file, not a directory";
+  const auto by_dir = geosr_run("seg eval --labels " + t::quote(labels) + " --prediction " + t::quote(dir / "preds") +
+                                " --json " + t::quote(dir / "dir.json"));
+  ASSERT_EQ(by_dir.exit_code, 0) << by_dir.output;
+  const auto by_file = geosr_run("seg eval --labels " + t::quote(labels / "naip_riverside_2018_0.json") + " --prediction " +
+                                 t::quote(dir / "classes.tif") + " --json " + t::quote(dir / "file.json"));
+  ASSERT_EQ(by_file.exit_code, 0) << by_file.output;
+  CPLJSONDocument a, b;
+  ASSERT_TRUE(a.Load((dir / "dir.json").string()));
+  ASSERT_TRUE(b.Load((dir / "file.json").string()));
+  EXPECT_DOUBLE_EQ(a.GetRoot().GetArray("predictions")[0].GetDouble("accuracy"),
+                   b.GetRoot().GetArray("predictions")[0].GetDouble("accuracy"));
+
+  // Mistakes: one line, exit 1 or 2, no output file.
+  const auto bands = geosr_run("seg predict --model " + model + " " + t::quote(tile) + " " + t::quote(dir / "x.tif"));
+  EXPECT_EQ(bands.exit_code, 1);
+  EXPECT_NE(bands.output.find("choose them with -b"), std::string::npos) << bands.output;
+  const auto window = geosr_run("seg predict -b 1,2,3 --window 100 --model " + model + " " + t::quote(tile) + " " +
+                                t::quote(dir / "x.tif"));
+  EXPECT_EQ(window.exit_code, 1) << window.output;
+  const auto no_model = geosr_run("seg predict -b 1,2,3 --model " + t::quote(dir / "none.safetensors") + " " +
+                                  t::quote(tile) + " " + t::quote(dir / "x.tif"));
+  EXPECT_EQ(no_model.exit_code, 1) << no_model.output;
+  const auto foreign = geosr_run("seg predict -b 1,2,3 --model " + t::quote(t::samples() / "models" / "naip-rgb-x5-tiny.safetensors") +
+                                 " " + t::quote(tile) + " " + t::quote(dir / "x.tif"));
+  EXPECT_EQ(foreign.exit_code, 1) << foreign.output;
+  EXPECT_NE(foreign.output.find("not a geosr segmentation model"), std::string::npos) << foreign.output;
+  const auto no_labels = geosr_run("seg train -b 1,2,3 --labels " + t::quote(dir / "nowhere") + " " + t::quote(tile) +
+                                   " " + t::quote(dir / "run2"));
+  EXPECT_EQ(no_labels.exit_code, 1) << no_labels.output;
+  EXPECT_EQ(geosr_run("seg train --labels " + t::quote(labels) + " --encoder resnet20 " + t::quote(tile) + " " +
+                      t::quote(dir / "run2")).exit_code, 2);
+  for (const auto& out : {bands.output, window.output, no_model.output, foreign.output, no_labels.output})
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_FALSE(fs::exists(dir / "x.tif"));
+  EXPECT_FALSE(fs::exists(dir / "run2"));
 }
 
 }  // namespace

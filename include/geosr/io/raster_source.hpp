@@ -60,8 +60,16 @@ class RasterSource {
 
   // Reads rows x cols (half-open, inside the raster); throws std::runtime_error on read errors.
   RasterWindow read(Span rows, Span cols) const;
+  // The same window as the file's values (float32), without the value rule.
+  RasterWindow read_values(Span rows, Span cols) const;
 
  private:
+  struct RawWindow {
+    torch::Tensor values;      // (bands, h, w) float64 as in the file
+    torch::Tensor band_valid;  // (bands, h, w) bool
+  };
+  RawWindow read_raw(Span rows, Span cols) const;
+
   std::string path_;
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> dataset_;
   int64_t width_ = 0;

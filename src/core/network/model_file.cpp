@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "geosr/core/network/module_tensors.hpp"
 #include "geosr/core/network/safetensors.hpp"
 
 namespace geosr {
@@ -9,18 +10,10 @@ namespace {
 
 const char* const kConfigKey = "geosr.unet";
 
-std::string shape_string(at::IntArrayRef sizes) {
-  std::string out = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) out += (i ? "," : "") + std::to_string(sizes[i]);
-  return out + "]";
-}
-
 }  // namespace
 
 void save_model(const std::string& path, UNet& model, const Metadata& metadata) {
-  TensorMap tensors;
-  for (const auto& item : model->named_parameters()) tensors[item.key()] = item.value().to(torch::kFloat32);
-  for (const auto& item : model->named_buffers()) tensors[item.key()] = item.value().to(torch::kFloat32);
+  TensorMap tensors = module_tensors(*model);
   Metadata all = metadata;
   all[kConfigKey] = model->config().to_json();
   write_safetensors(path, tensors, all);
@@ -39,23 +32,7 @@ UNet load_model(const std::string& path, Metadata* metadata) {
     throw std::runtime_error(path + ": " + e.what());
   }
 
-  torch::NoGradGuard no_grad;
-  auto targets = model->named_parameters();
-  for (const auto& item : model->named_buffers()) targets.insert(item.key(), item.value());
-  for (const auto& item : targets) {
-    const auto found = content.tensors.find(item.key());
-    if (found == content.tensors.end()) throw std::runtime_error(path + ": missing tensor " + item.key());
-    const torch::Tensor& source = found->second;
-    if (source.sizes() != item.value().sizes())
-      throw std::runtime_error(path + ": tensor " + item.key() + " has shape " + shape_string(source.sizes()) +
-                               ", the configuration needs " + shape_string(item.value().sizes()));
-    if (!source.is_floating_point()) throw std::runtime_error(path + ": tensor " + item.key() + " is not floating point");
-    item.value().copy_(source);
-    content.tensors.erase(found);
-  }
-  if (!content.tensors.empty())
-    throw std::runtime_error(path + ": unexpected tensor " + content.tensors.begin()->first +
-                             " (file and configuration disagree)");
+  load_module_tensors(*model, std::move(content.tensors), path);
   if (metadata) {
     *metadata = std::move(content.metadata);
     metadata->erase(kConfigKey);

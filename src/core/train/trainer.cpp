@@ -4,16 +4,9 @@
 #include <stdexcept>
 
 #include "geosr/core/network/autocast_guard.hpp"
+#include "geosr/core/network/module_tensors.hpp"
 
 namespace geosr {
-
-void copy_weights(UNet& from, UNet& to) {
-  torch::NoGradGuard no_grad;
-  auto source = from->named_parameters();
-  for (auto& item : to->named_parameters()) item.value().copy_(source[item.key()]);
-  auto source_buffers = from->named_buffers();
-  for (auto& item : to->named_buffers()) item.value().copy_(source_buffers[item.key()]);
-}
 
 Trainer::Trainer(UNet model, NoiseSchedule schedule, std::shared_ptr<const ChipDataset> data,
                  TrainerOptions options)
@@ -26,7 +19,7 @@ Trainer::Trainer(UNet model, NoiseSchedule schedule, std::shared_ptr<const ChipD
   if (options_.accumulate < 1) throw std::runtime_error("gradient accumulation must be at least 1");
   model_->to(options_.device);
   ema_->to(options_.device);
-  copy_weights(model_, ema_);
+  copy_module_tensors(*model_, *ema_);
   ema_->eval();
   for (auto& p : ema_->parameters()) p.set_requires_grad(false);
   model_->train();
@@ -99,23 +92,29 @@ void Trainer::resume(const std::string& model_path) {
   if (saved_ema->config().to_json() != model_->config().to_json())
     throw std::runtime_error("checkpoint " + model_path + " has another network configuration");
   saved_ema->to(options_.device);
-  copy_weights(saved_ema, ema_);
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(state_path(model_path), options_.device);
-  } catch (const c10::Error&) {
-    throw std::runtime_error("cannot read training state " + state_path(model_path));
-  }
+  copy_module_tensors(*saved_ema, *ema_);
+  torch::serialize::InputArchive archive = read_training_state(model_path, *optimizer_, options_.device);
   torch::serialize::InputArchive weights;
   archive.read("model", weights);
   model_->load(weights);
-  torch::serialize::InputArchive optimizer;
-  archive.read("optimizer", optimizer);
-  optimizer_->load(optimizer);
   torch::Tensor step;
   archive.read("step", step);
   step_ = step.item<int64_t>();
   loader_.reset();  // the next batch number follows the restored step
+}
+
+torch::serialize::InputArchive read_training_state(const std::string& model_path, torch::optim::Optimizer& optimizer,
+                                                   torch::Device device) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(Trainer::state_path(model_path), device);
+  } catch (const c10::Error&) {
+    throw std::runtime_error("cannot read training state " + Trainer::state_path(model_path));
+  }
+  torch::serialize::InputArchive state;
+  archive.read("optimizer", state);
+  optimizer.load(state);
+  return archive;
 }
 
 }  // namespace geosr

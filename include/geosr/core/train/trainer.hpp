@@ -64,7 +64,9 @@ class Trainer {
   int64_t step_ = 0;
 };
 
-// Copies the weights and buffers of `from` into `to` (same configuration).
-void copy_weights(UNet& from, UNet& to);
+// Opens state_path(model_path) on `device` and restores `optimizer` from it; the archive's other
+// entries (step or epoch, weights) are the caller's. Throws std::runtime_error (one line).
+torch::serialize::InputArchive read_training_state(const std::string& model_path, torch::optim::Optimizer& optimizer,
+                                                   torch::Device device);
 
 }  // namespace geosr

@@ -1,4 +1,4 @@
-#include "geosr/seg/confusion.hpp"
+#include "geosr/core/segmentation/confusion.hpp"
 
 #include <limits>
 #include <stdexcept>

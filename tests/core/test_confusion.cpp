@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "geosr/seg/confusion.hpp"
+#include "geosr/core/segmentation/confusion.hpp"
 
 namespace {
 
