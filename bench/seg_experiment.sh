@@ -14,7 +14,7 @@ OUT=${OUT:-runs/seg_experiment}
 EVERY=${EVERY:-10}
 STEPS=${STEPS:-20}
 SEED=${SEED:-0}
-TRAIN_ARGS=${TRAIN_ARGS:---width 32 --epochs 40 --patches-per-epoch 1600 --time-limit 1500}
+TRAIN_ARGS=${TRAIN_ARGS:---width 32 --epochs 23 --patches-per-epoch 1600}
 export OMP_WAIT_POLICY=PASSIVE
 
 mkdir -p "$OUT"

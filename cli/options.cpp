@@ -29,11 +29,13 @@ void apply_config_options(std::vector<std::string>& args) {
   for (const auto& pair : take_option(args, "--config", 2)) CPLSetConfigOption(pair[0].c_str(), pair[1].c_str());
 }
 
-po::options_description io_options(bool writes) {
+po::options_description io_options(bool writes, bool value_rule) {
   po::options_description options("Options");
   options.add_options()
       ("b", po::value<std::vector<std::string>>()->value_name("BAND"),
-       "input band (1-based); repeat or give a comma list (default: all bands)")
+       "input band (1-based); repeat or give a comma list (default: all bands)");
+  if (value_rule)
+    options.add_options()
       ("in-range", po::value<std::vector<std::string>>()->value_name("LO,HI"),
        "input values mapped to [-1, 1]: one pair for all bands or one per band (default: by data type: "
        "Byte 0,255; UInt16 0,65535; Int16 -32768,32767; UInt32 0,4294967295; Float 0,1)");

@@ -39,8 +39,8 @@ struct IoOptions {
   bool overwrite = false;                    // --overwrite
 };
 
-// -b, --in-range (and, when `writes`, -co, --overwrite), -q, --help.
-po::options_description io_options(bool writes);
+// -b, --in-range unless `value_rule` is false (and, when `writes`, -co, --overwrite), -q, --help.
+po::options_description io_options(bool writes, bool value_rule = true);
 
 // Parses `args` (positional SRC [DST]) with `options`; returns false after printing help.
 bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,

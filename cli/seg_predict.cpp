@@ -36,7 +36,7 @@ OutputSpec output_on_input_grid(const RasterSource& source, GDALDataType type, i
 }  // namespace
 
 int seg_predict(const std::vector<std::string>& args) {
-  auto options = io_options(true);
+  auto options = io_options(true, false);
   options.add_options()
       ("model", po::value<std::string>()->value_name("MODEL"), "segmentation model (geosr seg train's model.safetensors)")
       ("probabilities", po::value<std::string>()->value_name("PROB.tif"),
@@ -51,7 +51,6 @@ int seg_predict(const std::vector<std::string>& args) {
   po::variables_map values;
   if (!parse("seg predict", "[options] --model MODEL SRC CLASSES.tif", args, options, true, values)) return 0;
   const IoOptions io = read_io_options(values);
-  if (!io.in_ranges.empty()) throw UsageError("--in-range does not apply: the model normalises by band statistics");
   if (!values.count("model")) throw UsageError("give --model MODEL");
   SlidingOptions sliding;
   sliding.window = values["window"].as<int64_t>();

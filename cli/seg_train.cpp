@@ -68,7 +68,7 @@ std::string fixed(double value, int digits) {
 }  // namespace
 
 int seg_train(const std::vector<std::string>& args) {
-  auto options = io_options(false);
+  auto options = io_options(false, false);
   options.add_options()
       ("labels", po::value<std::string>()->value_name("DIR"), "label files <image name>.geojson/.json/.gpkg/.shp/.tif")
       ("images", po::value<std::string>()->value_name("DIR"), "where names in split files live (default: images/ beside the list)")
@@ -97,7 +97,6 @@ int seg_train(const std::vector<std::string>& args) {
              options, true, values))
     return 0;
   const IoOptions io = read_io_options(values);
-  if (!io.in_ranges.empty()) throw UsageError("--in-range does not apply: the model normalises by band statistics");
   if (!values.count("labels")) throw UsageError("give --labels DIR");
   const std::string labels_dir = values["labels"].as<std::string>();
   if (!fs::is_directory(labels_dir)) throw std::runtime_error("labels directory not found: " + labels_dir);

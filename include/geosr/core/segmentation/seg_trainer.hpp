@@ -1,7 +1,7 @@
 #pragma once
 // Training of the segmentation network on labelled images: random S x S patches with flips and
 // 90-degree rotations, cross-entropy plus soft Dice on the foreground classes (tree crowns cover a
-// few percent of a scene), AdamW whose learning rate decays by `gamma` every epoch (the paper's
+// few percent of a scene or less), AdamW whose learning rate decays by `gamma` every epoch (the paper's
 // ExponentialLR), bf16 autocast on CUDA. Checkpoints: the model file plus `<name>.state.pt` with
 // the optimizer state and the epoch, so --resume continues the same run.
 
