@@ -76,9 +76,6 @@ int seg_predict(const std::vector<std::string>& args) {
                              std::to_string(bands) + (io.bands.empty() ? " (choose them with -b)" : ""));
   SlidingPredictor predictor(seg_classifier(model.net, device, precision == "bf16"), source.height(), source.width(),
                              sliding);
-  check_output_path(io.dst, io.overwrite);
-  if (!probabilities_path.empty()) check_output_path(probabilities_path, io.overwrite);
-
   OutputSpec class_spec = output_on_input_grid(source, GDT_Byte, 1, 255, "class", io);
   class_spec.metadata = {{"GEOSR_SEG_MODEL", values["model"].as<std::string>()},
                          {"GEOSR_SEG_GRID", std::to_string(sliding.window) + "," + std::to_string(sliding.stride)}};

@@ -33,6 +33,14 @@ Value parse(const std::string& text);
 // A JSON number that reads back to exactly d.
 std::string number(double d);
 
+// A JSON array of numbers (integers or reals) that read back exactly.
+template <typename T>
+std::string number_array(const std::vector<T>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + number(static_cast<double>(values[i]));
+  return out + "]";
+}
+
 // A JSON string literal for s (quotes and escapes included).
 std::string quote(const std::string& s);
 

@@ -6,12 +6,6 @@
 namespace geosr {
 namespace {
 
-std::string int_list(const std::vector<int>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
-  return out + "]";
-}
-
 std::vector<int> read_int_list(const json::Value& value) {
   std::vector<int> out;
   for (const auto& v : value.as_array()) out.push_back(static_cast<int>(v.as_integer()));
@@ -52,8 +46,8 @@ std::vector<std::string> UNetConfig::preset_names() { return {"paper", "small", 
 
 std::string UNetConfig::to_json() const {
   return "{\"in_channels\":" + std::to_string(in_channels) + ",\"out_channels\":" + std::to_string(out_channels) +
-         ",\"inner_channels\":" + std::to_string(inner_channels) + ",\"channel_mults\":" + int_list(channel_mults) +
-         ",\"attn_res\":" + int_list(attn_res) + ",\"res_blocks\":" + std::to_string(res_blocks) +
+         ",\"inner_channels\":" + std::to_string(inner_channels) + ",\"channel_mults\":" + json::number_array(channel_mults) +
+         ",\"attn_res\":" + json::number_array(attn_res) + ",\"res_blocks\":" + std::to_string(res_blocks) +
          ",\"norm_groups\":" + std::to_string(norm_groups) + ",\"dropout\":" + json::number(dropout) +
          ",\"image_size\":" + std::to_string(image_size) + "}";
 }

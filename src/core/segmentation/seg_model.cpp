@@ -14,15 +14,10 @@ const char* const kConfigKey = "geosr.segnet";
 const char* const kMeanKey = "geosr.seg.mean";
 const char* const kStdKey = "geosr.seg.std";
 
-std::string number_list(const std::vector<double>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + json::number(values[i]);
-  return out + "]";
-}
-
-std::vector<double> read_numbers(const StringMap& metadata, const char* key, const std::string& path) {
+// Load errors get the file's name in front where they are caught.
+std::vector<double> read_numbers(const StringMap& metadata, const char* key) {
   const auto found = metadata.find(key);
-  if (found == metadata.end()) throw std::runtime_error(path + ": no " + key + " metadata");
+  if (found == metadata.end()) throw std::runtime_error(std::string("no ") + key + " metadata");
   const json::Value list = json::parse(found->second);
   std::vector<double> out;
   for (const auto& v : list.as_array()) out.push_back(v.as_number());
@@ -41,8 +36,8 @@ torch::Tensor SegModel::normalize(const torch::Tensor& values) const {
 void save_seg_model(const std::string& path, const SegModel& model) {
   Metadata all = model.metadata;
   all[kConfigKey] = model.net->config().to_json();
-  all[kMeanKey] = number_list(model.mean);
-  all[kStdKey] = number_list(model.std);
+  all[kMeanKey] = json::number_array(model.mean);
+  all[kStdKey] = json::number_array(model.std);
   write_safetensors(path, module_tensors(*model.net), all);
 }
 
@@ -54,8 +49,8 @@ SegModel load_seg_model(const std::string& path) {
   SegModel model;
   try {
     model.net = SegNet(SegNetConfig::from_json(config->second));
-    model.mean = read_numbers(content.metadata, kMeanKey, path);
-    model.std = read_numbers(content.metadata, kStdKey, path);
+    model.mean = read_numbers(content.metadata, kMeanKey);
+    model.std = read_numbers(content.metadata, kStdKey);
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }

@@ -55,8 +55,8 @@ torch::Tensor SegNetImpl::forward(const torch::Tensor& x) {
   const auto features = encoder->forward(x);
   auto y = features.back();
   for (size_t i = 0; i < decoder->size(); ++i) {
-    const size_t skip = features.size() - 2 - i;  // wraps past 0 for the last stage
-    y = decoder[i]->as<DecoderBlock>()->forward(y, skip < features.size() ? features[skip] : torch::Tensor());
+    const bool joined = i + 1 < features.size();  // the last stage has no encoder feature at its stride
+    y = decoder[i]->as<DecoderBlock>()->forward(y, joined ? features[features.size() - 2 - i] : torch::Tensor());
   }
   return head(y);
 }

@@ -17,11 +17,9 @@ void SegNetConfig::validate() const {
 }
 
 std::string SegNetConfig::to_json() const {
-  std::string decoder = "[";
-  for (size_t i = 0; i < decoder_channels.size(); ++i) decoder += (i ? "," : "") + std::to_string(decoder_channels[i]);
   return "{\"encoder\":\"resnet" + std::to_string(depth) + "\",\"depth\":" + std::to_string(depth) +
          ",\"in_channels\":" + std::to_string(in_channels) + ",\"classes\":" + std::to_string(classes) +
-         ",\"width\":" + std::to_string(width) + ",\"decoder_channels\":" + decoder + "]}";
+         ",\"width\":" + std::to_string(width) + ",\"decoder_channels\":" + json::number_array(decoder_channels) + "}";
 }
 
 SegNetConfig SegNetConfig::from_json(const std::string& text) {

@@ -119,7 +119,8 @@ double SegTrainer::train_epoch() {
   model_.net->train();
   double total = 0;
   int64_t batches = 0;
-  for (int64_t done = 0; done < patches_per_epoch(); done += options_.batch) {
+  const int64_t patches = patches_per_epoch();
+  for (int64_t done = 0; done < patches; done += options_.batch) {
     const PatchBatch batch = draw_patches(*train_, options_.patch, options_.batch, rng);
     const auto input = model_.normalize(batch.images).to(options_.device);
     const auto labels = batch.labels.to(options_.device);
