@@ -20,6 +20,7 @@ struct DiffusionJob : DiffusionSettings {
   std::string tmpdir;         // memory-mapped canvas files; empty: the output's directory
   int checkpoint_every = 10;  // steps between checkpoints; 0: only when interrupted
   bool resume = false;
+  bool mpi = false;           // one rank of an MPI job (distributed_job.hpp)
 };
 
 // Where the checkpoint of a run writing `dst` lives.

@@ -72,6 +72,9 @@ int sr_command(const std::vector<std::string>& arguments) {
         ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
         ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM)")
         ("resume", po::bool_switch(), "continue an interrupted run from DST.geosr-checkpoint (same options)");
+#ifdef GEOSR_WITH_MPI
+    diffusion.add_options()("mpi", po::bool_switch(), "one rank of an MPI job: mpirun -np N geosr sr --mpi ... (docs/hpc.md)");
+#endif
     options.add(diffusion);
     po::variables_map values;
     if (!parse("sr", "[options] (--scale S | --tr XRES YRES) SRC DST", args, options, true, values)) return 0;
@@ -99,6 +102,7 @@ int sr_command(const std::vector<std::string>& arguments) {
       if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();
       job.checkpoint_every = values["checkpoint-every"].as<int>();
       job.resume = values["resume"].as<bool>();
+      job.mpi = values.count("mpi") && values["mpi"].as<bool>();
       return run_diffusion_job(job, io);
     }
     if (!values.count("scale") && tr.empty()) throw UsageError("give --scale S or --tr XRES YRES");

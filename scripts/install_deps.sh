@@ -8,6 +8,7 @@ packages=(
   libtorch-dev python3-torch python3-numpy python3-scipy
   libopencv-dev libeigen3-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libomp-dev
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

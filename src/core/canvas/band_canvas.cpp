@@ -8,15 +8,24 @@ namespace geosr {
 using torch::indexing::Slice;
 
 BandCanvas::BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneArray> scratch, int planes,
-                       int64_t band_rows)
-    : state_(std::move(state)), next_(std::move(scratch)) {
+                       int64_t band_rows, SharedRows shared)
+    : state_(std::move(state)), next_(std::move(scratch)), shared_(std::move(shared)) {
   if (!state_ || !next_ || state_->data().sizes() != next_->data().sizes())
     throw std::runtime_error("band canvas: state and scratch arrays must have the same shape");
   band_rows = std::min(band_rows, state_->height());
+  if (shared_.top < 0 || shared_.bottom < 0 || shared_.top > band_rows || shared_.bottom > band_rows ||
+      shared_.top + shared_.bottom > state_->height())
+    throw std::runtime_error("band canvas: shared rows must fit in one band each and not overlap");
   band_ = torch::zeros({planes, state_->channels(), band_rows, state_->width()}, torch::kInt64);
+  held_ = torch::zeros({planes, state_->channels(), shared_.top, state_->width()}, torch::kInt64);
+  band_top_ = shared_.first_row;
 }
 
-torch::Tensor BandCanvas::read(const Region& region) { return state_->read(region); }
+Region BandCanvas::local(const Region& region) const {
+  return {region.y0 - shared_.first_row, region.x0, region.y1 - shared_.first_row, region.x1};
+}
+
+torch::Tensor BandCanvas::read(const Region& region) { return state_->read(local(region)); }
 
 void BandCanvas::accumulate(const Region& region, const torch::Tensor& planes) {
   if (region.y0 < band_top_ || region.y1 > band_top_ + band_.size(2))
@@ -26,15 +35,27 @@ void BandCanvas::accumulate(const Region& region, const torch::Tensor& planes) {
       .add_(planes);
 }
 
+void BandCanvas::finish_rows(int64_t y0, const torch::Tensor& sums, const Fuser& fuser) {
+  const Region rows{y0, 0, y0 + sums.size(2), state_->width()};
+  const Region at = local(rows);
+  next_->write(at, fuser.finish(rows, sums));
+  next_->release_rows(at.y0, at.y1);
+  state_->release_rows(at.y0, at.y1);  // y_t above the band is not read again this step
+}
+
 void BandCanvas::complete_rows_above(int64_t y, const Fuser& fuser) {
-  y = std::min(y, state_->height());
+  y = std::min(y, end_row() - shared_.bottom);
   if (y <= band_top_) return;
   const int64_t rows = band_.size(2), done = y - band_top_;
   if (done > rows) throw std::runtime_error("band canvas: rows skipped past the band");
-  const Region finished{band_top_, 0, y, state_->width()};
-  next_->write(finished, fuser.finish(finished, band_.slice(2, 0, done)));
-  next_->release_rows(finished.y0, finished.y1);
-  state_->release_rows(finished.y0, finished.y1);  // y_t above the band is not read again this step
+  // Rows shared with the process above wait in `held_` for its sums; the rest are final.
+  const int64_t held_end = std::min(y, shared_.first_row + shared_.top);
+  if (band_top_ < held_end) {
+    const int64_t n = held_end - band_top_, at = band_top_ - shared_.first_row;
+    held_.slice(2, at, at + n).copy_(band_.slice(2, 0, n));
+  }
+  if (const int64_t from = std::max(band_top_, held_end); from < y)
+    finish_rows(from, band_.slice(2, from - band_top_, done), fuser);
   // Shift the partial rows to the top of the band and clear the rest.
   if (done < rows) band_.slice(2, 0, rows - done).copy_(band_.slice(2, done, rows).clone());
   band_.slice(2, std::max<int64_t>(rows - done, 0), rows).zero_();
@@ -42,9 +63,18 @@ void BandCanvas::complete_rows_above(int64_t y, const Fuser& fuser) {
 }
 
 void BandCanvas::finish_step(const Fuser& fuser) {
-  while (band_top_ < state_->height()) complete_rows_above(band_top_ + band_.size(2), fuser);
+  const int64_t stop = end_row() - shared_.bottom;
+  while (band_top_ < stop) complete_rows_above(band_top_ + band_.size(2), fuser);
+  if (shared_.top > 0 || shared_.bottom > 0) {
+    torch::Tensor bottom = band_.slice(2, 0, shared_.bottom);
+    if (shared_.exchange) shared_.exchange(held_, bottom);
+    if (shared_.top > 0) finish_rows(shared_.first_row, held_, fuser);
+    if (shared_.bottom > 0) finish_rows(stop, bottom, fuser);
+    held_.zero_();
+    band_.zero_();
+  }
   std::swap(state_, next_);
-  band_top_ = 0;
+  band_top_ = shared_.first_row;
 }
 
 }  // namespace geosr

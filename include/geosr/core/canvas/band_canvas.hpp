@@ -5,8 +5,14 @@
 // of rows only: windows are visited row of windows by row of windows, and once a row of windows is
 // done every pixel above the next row's top has all its contributions, so those rows are finished
 // into y_{t-1} and the band moves down. Memory: one band of accumulator whatever the scene height.
+//
+// In a distributed run each process holds the rows its windows cover (from `first_row` of the
+// grid); the rows at its top and bottom that the neighbouring processes' windows also cover get
+// contributions from both, so their sums are held back until the end of the step, when `exchange`
+// adds the neighbours' sums to them. Fixed-point sums make the result the single-process one.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -15,11 +21,19 @@
 
 namespace geosr {
 
+struct SharedRows {
+  int64_t first_row = 0;       // grid row of the arrays' row 0
+  int64_t top = 0, bottom = 0;  // rows at the top / bottom of the arrays shared with other processes
+  // Adds the other processes' sums to top (planes, C, top, W) and bottom (planes, C, bottom, W).
+  std::function<void(torch::Tensor& top, torch::Tensor& bottom)> exchange;
+};
+
 class BandCanvas : public Canvas {
  public:
   // `state` holds y_t of the first step to run, `scratch` has the same shape; band_rows is the
-  // window size (the rows one row of windows touches).
-  BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneArray> scratch, int planes, int64_t band_rows);
+  // window size (the rows one row of windows touches). Regions are in grid coordinates.
+  BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneArray> scratch, int planes, int64_t band_rows,
+             SharedRows shared = {});
 
   torch::Tensor read(const Region& region) override;
   // The region must lie inside the current band (rows [band_top, band_top + band_rows)).
@@ -36,9 +50,15 @@ class BandCanvas : public Canvas {
   }
 
  private:
+  Region local(const Region& region) const;
+  void finish_rows(int64_t y0, const torch::Tensor& sums, const Fuser& fuser);
+  int64_t end_row() const { return shared_.first_row + state_->height(); }
+
   std::unique_ptr<SceneArray> state_, next_;
+  SharedRows shared_;
   torch::Tensor band_;  // (planes, C, band_rows, W) int64
-  int64_t band_top_ = 0;
+  torch::Tensor held_;  // (planes, C, shared.top, W) int64: the top shared rows' sums until the exchange
+  int64_t band_top_ = 0;  // grid row
   std::mutex mutex_;
 };
 

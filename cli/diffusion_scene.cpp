@@ -1,0 +1,262 @@
+#include "diffusion_scene.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "geosr/core/diffusion/noise.hpp"
+#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/pipeline.hpp"
+#include "geosr/io/progress.hpp"
+#include "geosr/version.hpp"
+#include "interrupt.hpp"
+#include "resample_job.hpp"
+
+namespace geosr::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Hands the finished canvas to the block pipeline, so the diffusion output is written, masked and
+// georeferenced exactly like every other method's. Rows already written are given back to the
+// kernel, which keeps a memory-mapped canvas out of RAM while it is copied out.
+class CanvasProcessor : public BlockProcessor {
+ public:
+  CanvasProcessor(SceneArray& state, int64_t scale) : state_(state), scale_(scale) {}
+  Span source_rows(Span dst) const override { return to_source(dst); }
+  Span source_cols(Span dst) const override { return to_source(dst); }
+  torch::Tensor process(const torch::Tensor&, Span, Span, Span rows, Span cols) override {
+    if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
+    if (rows.begin > released_) {
+      state_.release_rows(released_, rows.begin);
+      released_ = rows.begin;
+    }
+    return state_.read({rows.begin, cols.begin, rows.end, cols.end}).clamp(-1.0, 1.0);
+  }
+
+ private:
+  Span to_source(Span dst) const { return {dst.begin / scale_, (dst.end - 1) / scale_ + 1}; }
+  SceneArray& state_;
+  int64_t scale_;
+  int64_t released_ = 0;
+};
+
+double available_ram_bytes() {
+  return static_cast<double>(sysconf(_SC_AVPHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+std::string clock_time(double seconds) {
+  const auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  return text;
+}
+
+std::string join(const std::vector<int>& values) {
+  std::string text;
+  for (int v : values) text += (text.empty() ? "" : ",") + std::to_string(v);
+  return text;
+}
+
+// Seconds per window-step, from one timed network call on a batch of blank windows.
+double seconds_per_window(const Denoiser& denoiser, int64_t channels, int64_t window, int64_t batch) {
+  const auto x = torch::zeros({batch, channels, window, window});
+  const auto level = torch::full({batch}, 0.5f);
+  denoiser(x, x, level);  // first call pays one-off costs (allocation, cuDNN autotuning)
+  const auto started = Clock::now();
+  const auto out = denoiser(x, x, level);
+  out.sum().item<float>();  // waits for the device
+  return std::chrono::duration<double>(Clock::now() - started).count() / static_cast<double>(batch);
+}
+
+// Without -b the first bands the model takes are selected (1,2,3 for an RGB model).
+RasterSource open_source(IoOptions& io, const DiffusionSetup& setup) {
+  if (io.bands.empty()) {
+    const RasterSource probe(io.src);
+    if (static_cast<int64_t>(probe.bands().size()) > setup.channels) {
+      for (int b = 1; b <= setup.channels; ++b) io.bands.push_back(b);
+    }
+  }
+  RasterSource source(io.src, io.bands, io.in_ranges);
+  const auto channels = static_cast<int64_t>(source.bands().size());
+  if (channels != setup.channels) {
+    throw UsageError("the model takes " + std::to_string(setup.channels) + " bands but " +
+                     std::to_string(channels) + " are selected (choose them with -b)");
+  }
+  return source;
+}
+
+}  // namespace
+
+std::string bytes_text(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024.0 && unit < 4) {
+    bytes /= 1024.0;
+    ++unit;
+  }
+  return format_number(std::round(bytes * 100.0) / 100.0) + " " + units[unit];
+}
+
+DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
+    : job(job_),
+      setup(prepare_settings(job_)),
+      source(open_source(io, setup)),
+      channels(static_cast<int64_t>(source.bands().size())),
+      height(source.height() * setup.scale),
+      width(source.width() * setup.scale),
+      fuser(setup.fuser(height, width)),
+      condition(
+          [this](Span rows, Span cols) {
+            RasterWindow lr = source.read(rows, cols);
+            return LrBlock{std::move(lr.data), std::move(lr.valid)};
+          },
+          source.height(), source.width(), fuser.grid()) {
+  if (job.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (only when interrupted) or more");
+  if (job.max_ram < 0) throw UsageError("--max-ram must be positive");
+  check_output_size(width, height);
+  const WindowGrid& g = grid();
+  const int64_t window = setup.window;
+
+  array_bytes = SceneArray::bytes_per_pixel(channels) * static_cast<double>(g.extent_height()) *
+                static_cast<double>(g.extent_width());
+  const double band_pixels = static_cast<double>(window) * static_cast<double>(g.extent_width());
+  band_bytes = BandCanvas::accumulator_bytes(fuser.planes(), channels, window, g.extent_width()) +
+               3.0 * SceneArray::bytes_per_pixel(channels) * band_pixels;
+  max_ram = job.max_ram > 0 ? job.max_ram : 0.5 * available_ram_bytes();
+  in_ram = 2.0 * array_bytes + band_bytes <= max_ram;
+  if (!in_ram && band_bytes > max_ram) {
+    throw std::runtime_error("--max-ram " + bytes_text(max_ram) + " is below the " + bytes_text(band_bytes) +
+                             " one row of windows needs at this width");
+  }
+  tmpdir = !job.tmpdir.empty() ? job.tmpdir : fs::absolute(io.dst).parent_path().string();
+  if (!in_ram && !fs::is_directory(tmpdir)) throw std::runtime_error("--tmpdir " + tmpdir + " is not a directory");
+
+  // Windows without a single valid LR pixel under them are skipped; decided once for all steps.
+  skip.assign(static_cast<size_t>(g.size()), false);
+  active = g.size();
+  if (source.has_invalid_pixels()) {
+    for (const Window& win : g.windows())
+      if (!condition.any_valid(g.footprint(win))) {
+        skip[static_cast<size_t>(win.index)] = true;
+        --active;
+      }
+  }
+
+  const std::string fusion = to_string(setup.fusion);
+  const std::string grid_text = std::to_string(window) + "," + std::to_string(setup.fusion == FusionMode::None ? window : setup.stride);
+  std::vector<int> bands;
+  for (const auto& band : source.bands()) bands.push_back(band.index);
+  settings = {{"input", fs::weakly_canonical(source.path()).string()},
+              {"input_size", std::to_string(source.width()) + "x" + std::to_string(source.height())},
+              {"bands", join(bands)},
+              {"model", fs::weakly_canonical(job.model).string()},
+              {"model_bytes", std::to_string(fs::file_size(job.model))},
+              {"scale", std::to_string(setup.scale)},
+              {"steps", std::to_string(job.steps)},
+              {"sampler", job.sampler},
+              {"eta", format_number(job.eta)},
+              {"fusion", fusion},
+              {"weights", job.weights},
+              {"window", std::to_string(window)},
+              {"stride", std::to_string(setup.stride)},
+              {"seed", std::to_string(job.seed)},
+              {"precision", job.precision},
+              {"device", setup.device.is_cuda() ? "cuda" : "cpu"},
+              {"version", kVersion}};
+
+  spec = output_spec_for(source, width, height);
+  spec.metadata = {{"GEOSR_METHOD", "diffusion"},
+                   {"GEOSR_SCALE", std::to_string(setup.scale)},
+                   {"GEOSR_MODEL", fs::path(job.model).filename().string()},
+                   {"GEOSR_STEPS", std::to_string(job.steps)},
+                   {"GEOSR_SEED", std::to_string(job.seed)},
+                   {"GEOSR_SAMPLER", job.sampler},
+                   {"GEOSR_FUSION", fusion},
+                   {"GEOSR_GRID", grid_text},
+                   {"GEOSR_VERSION", kVersion}};
+  spec.creation_options = io.creation_options;
+  spec.overwrite = io.overwrite;
+}
+
+std::vector<int64_t> DiffusionScene::active_per_row() const {
+  const WindowGrid& g = grid();
+  const auto cols = static_cast<int64_t>(g.origins_x().size());
+  std::vector<int64_t> counts(g.origins_y().size(), 0);
+  for (int64_t i = 0; i < g.size(); ++i)
+    if (!skip[static_cast<size_t>(i)]) ++counts[static_cast<size_t>(i / cols)];
+  return counts;
+}
+
+std::unique_ptr<SceneArray> DiffusionScene::new_array(int64_t rows) const {
+  const int64_t w = grid().extent_width();
+  return in_ram ? SceneArray::in_memory(channels, rows, w) : SceneArray::mapped(tmpdir, channels, rows, w);
+}
+
+void DiffusionScene::write_initial_noise(SceneArray& state, int64_t y0) const {
+  const int64_t window = setup.window;
+  for (int64_t y = 0; y < state.height(); y += window) {
+    const int64_t y1 = std::min(state.height(), y + window);
+    const Region rows{y0 + y, 0, y0 + y1, state.width()};
+    state.write({y, 0, y1, state.width()}, initial_noise(job.seed, channels, rows));
+    state.release_rows(y, y1);
+  }
+}
+
+void DiffusionScene::print_estimate(int processes) const {
+  const int64_t window = setup.window;
+  const double per_window =
+      seconds_per_window(setup.denoiser, channels, window, std::min<int64_t>(job.batch, std::max<int64_t>(active, 2)));
+  const double seconds = per_window * static_cast<double>(active * job.steps) / processes;
+  std::cout << "output:              " << width << " x " << height << " x " << channels << " (scale " << setup.scale << ")\n"
+            << "windows per step:    " << active << " of " << grid().size() << " (" << window << " px, stride "
+            << (setup.fusion == FusionMode::None ? window : setup.stride) << ", " << to_string(setup.fusion) << "; "
+            << grid().size() - active << " without valid pixels skipped)\n"
+            << "network evaluations: " << active * job.steps << " (" << job.steps << " steps)\n"
+            << "canvas:              " << bytes_text(2.0 * array_bytes) << " "
+            << (in_ram ? "in host RAM" : "memory-mapped under " + tmpdir) << ", at most "
+            << bytes_text(in_ram ? 2.0 * array_bytes + band_bytes : band_bytes) << " of RAM (--max-ram "
+            << bytes_text(max_ram) << ")\n"
+            << "estimated time:      " << clock_time(seconds) << " on " << setup.device.str()
+            << (processes > 1 ? " x " + std::to_string(processes) + " processes" : "") << " ("
+            << format_number(std::round(per_window * 1e4) / 10.0) << " ms per window-step, timed)\n";
+}
+
+void DiffusionScene::check_runnable() const {
+  if (active == 0) {
+    throw std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + source.path());
+  }
+  if (!source.geotransform()) warn("sr", "input has no geotransform; the output will have none");
+  if (source.crs_wkt().empty()) warn("sr", "input has no CRS; the output will have none");
+}
+
+void DiffusionScene::write_output(SceneArray& state, const IoOptions& io, int* ticks) const {
+  CogWriter writer(io.dst, spec);
+  CanvasProcessor processor(state, setup.scale);
+  const std::unique_ptr<void, void (*)(void*)> finish_progress(
+      io.quiet ? nullptr : GDALCreateScaledProgress(0.98, 1.0, stderr_progress, ticks), GDALDestroyScaledProgress);
+  run_pipeline(source, processor, writer);
+  if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
+  writer.commit(io.quiet ? nullptr : GDALScaledProgress, finish_progress.get());
+}
+
+void StepProgress::operator()(const SceneProgress& p) {
+  if (quiet_) return;
+  const double done = static_cast<double>(p.step - first_) * static_cast<double>(p.windows) +
+                      static_cast<double>(p.windows_done);
+  const double all = static_cast<double>(steps_ - first_) * static_cast<double>(p.windows);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+  const double rate = done / std::max(seconds, 1e-9);
+  message_ = "step " + std::to_string(p.step + 1) + "/" + std::to_string(steps_) + ", " +
+             format_number(std::round(rate * 10.0) / 10.0) + " windows/s, ETA " + clock_time((all - done) / rate);
+  // Denoising takes nearly all of the time; writing and the COG copy the last 2 %.
+  const double fraction = (p.step + static_cast<double>(p.windows_done) / static_cast<double>(p.windows)) / steps_;
+  stderr_progress(0.98 * fraction, message_.c_str(), &ticks_);
+}
+
+}  // namespace geosr::cli

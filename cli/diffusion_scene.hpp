@@ -1,0 +1,77 @@
+#pragma once
+// What every diffusion run of `geosr sr` sets up before denoising, whether it runs in one process
+// or as one rank of an MPI job: the model, the input, the window grid and which windows have
+// data, the memory plan, the settings a checkpoint must match, and how the result is written.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "diffusion_job.hpp"
+#include "geosr/core/canvas/band_canvas.hpp"
+#include "geosr/core/canvas/checkpoint.hpp"
+#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/scene_sampler.hpp"
+#include "geosr/io/output_spec.hpp"
+
+namespace geosr::cli {
+
+struct DiffusionScene {
+  DiffusionScene(const DiffusionJob& job, IoOptions& io);
+  DiffusionScene(const DiffusionScene&) = delete;
+  DiffusionScene& operator=(const DiffusionScene&) = delete;
+
+  const WindowGrid& grid() const { return fuser.grid(); }
+  bool skipped(const Window& win) const { return skip[static_cast<size_t>(win.index)]; }
+  // Windows denoised per step in each row of windows.
+  std::vector<int64_t> active_per_row() const;
+  // A (C, rows, extent width) array in RAM or, when the plan says so, memory-mapped under tmpdir.
+  std::unique_ptr<SceneArray> new_array(int64_t rows) const;
+  // y_T over grid rows [y0, y1) of `state` (whose row 0 is grid row y0).
+  void write_initial_noise(SceneArray& state, int64_t y0) const;
+  // Prints the work, memory and time estimate of --dry-run; `processes` share the windows.
+  void print_estimate(int processes) const;
+  // Throws when nothing is left to compute; warns about missing georeferencing.
+  void check_runnable() const;
+  // Writes the finished canvas (the whole extent, y_0) to io.dst as a COG; progress from 0.98 on.
+  void write_output(SceneArray& state, const IoOptions& io, int* ticks) const;
+
+  const DiffusionJob& job;
+  DiffusionSetup setup;
+  RasterSource source;
+  int64_t channels = 0, height = 0, width = 0;
+  Fuser fuser;
+  ConditionSource condition;
+  std::vector<bool> skip;  // by window index: no valid pixel under it, never denoised
+  int64_t active = 0;
+  // Memory: two canvas arrays and per band of window rows the accumulator, the condition and the
+  // resident rows of a mapped canvas.
+  double array_bytes = 0.0, band_bytes = 0.0, max_ram = 0.0;
+  bool in_ram = true;
+  std::string tmpdir;
+  RunSettings settings;  // everything the output bytes depend on
+  OutputSpec spec;
+};
+
+// GDAL-style progress of the denoising steps with windows per second and an ETA (0 to 0.98).
+class StepProgress {
+ public:
+  StepProgress(int first_step, int steps, bool quiet)
+      : first_(first_step), steps_(steps), quiet_(quiet), started_(std::chrono::steady_clock::now()) {}
+  void operator()(const SceneProgress& p);
+  int* ticks() { return &ticks_; }
+
+ private:
+  int first_, steps_;
+  bool quiet_;
+  std::chrono::steady_clock::time_point started_;
+  int ticks_ = -1;
+  std::string message_;
+};
+
+// 1.5 GiB, 230 MiB, 12 KiB.
+std::string bytes_text(double bytes);
+
+}  // namespace geosr::cli
