@@ -11,6 +11,7 @@
 
 #include "diffusion_scene.hpp"
 #include "distributed_job.hpp"
+#include "split_job.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "interrupt.hpp"
@@ -76,6 +77,10 @@ DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
 }
 
 int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
+  if (job.split_rows > 0 || job.split_part > 0) {
+    if (job.split_rows < 1) throw UsageError("--split-part needs --split-rows");
+    return run_split_job(job, io);
+  }
 #ifdef GEOSR_WITH_MPI
   if (job.mpi) return run_distributed_job(job, io);
 #endif

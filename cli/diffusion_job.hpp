@@ -21,6 +21,9 @@ struct DiffusionJob : DiffusionSettings {
   int checkpoint_every = 10;  // steps between checkpoints; 0: only when interrupted
   bool resume = false;
   bool mpi = false;           // one rank of an MPI job (distributed_job.hpp)
+  int split_rows = 0;         // independent row bands (split_job.hpp); 0: one joint run
+  int split_part = 0;         // 1..K: compute only that band
+  int64_t split_halo = 1;     // rows of windows each band denoises beyond its own
 };
 
 // Where the checkpoint of a run writing `dst` lives.

@@ -111,12 +111,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
       height(source.height() * setup.scale),
       width(source.width() * setup.scale),
       fuser(setup.fuser(height, width)),
-      condition(
-          [this](Span rows, Span cols) {
-            RasterWindow lr = source.read(rows, cols);
-            return LrBlock{std::move(lr.data), std::move(lr.valid)};
-          },
-          source.height(), source.width(), fuser.grid()) {
+      condition(lr_reader(), source.height(), source.width(), fuser.grid()) {
   if (job.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (only when interrupted) or more");
   if (job.max_ram < 0) throw UsageError("--max-ram must be positive");
   check_output_size(width, height);
@@ -182,6 +177,13 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
                    {"GEOSR_VERSION", kVersion}};
   spec.creation_options = io.creation_options;
   spec.overwrite = io.overwrite;
+}
+
+LrReader DiffusionScene::lr_reader() const {
+  return [this](Span rows, Span cols) {
+    RasterWindow lr = source.read(rows, cols);
+    return LrBlock{std::move(lr.data), std::move(lr.valid)};
+  };
 }
 
 std::vector<int64_t> DiffusionScene::active_per_row() const {

@@ -24,6 +24,8 @@ struct DiffusionScene {
   DiffusionScene& operator=(const DiffusionScene&) = delete;
 
   const WindowGrid& grid() const { return fuser.grid(); }
+  // Reads rows x cols of the LR input in the network's range, with its validity.
+  LrReader lr_reader() const;
   bool skipped(const Window& win) const { return skip[static_cast<size_t>(win.index)]; }
   // Windows denoised per step in each row of windows.
   std::vector<int64_t> active_per_row() const;

@@ -72,6 +72,10 @@ int sr_command(const std::vector<std::string>& arguments) {
         ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
         ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM)")
         ("resume", po::bool_switch(), "continue an interrupted run from DST.geosr-checkpoint (same options)");
+    diffusion.add_options()
+        ("split-rows", po::value<int>()->value_name("K"), "denoise K independent row bands and blend them (docs/hpc.md)")
+        ("split-part", po::value<int>()->value_name("I"), "with --split-rows: compute only band I (1..K) into DST.partIofK")
+        ("split-halo", po::value<int64_t>()->default_value(1)->value_name("N"), "rows of windows each band denoises beyond its own");
 #ifdef GEOSR_WITH_MPI
     diffusion.add_options()("mpi", po::bool_switch(), "one rank of an MPI job: mpirun -np N geosr sr --mpi ... (docs/hpc.md)");
 #endif
@@ -103,6 +107,10 @@ int sr_command(const std::vector<std::string>& arguments) {
       job.checkpoint_every = values["checkpoint-every"].as<int>();
       job.resume = values["resume"].as<bool>();
       job.mpi = values.count("mpi") && values["mpi"].as<bool>();
+      if (values.count("split-rows")) job.split_rows = values["split-rows"].as<int>();
+      if (values.count("split-part")) job.split_part = values["split-part"].as<int>();
+      job.split_halo = values["split-halo"].as<int64_t>();
+      if (job.mpi && job.split_rows) throw UsageError("--mpi and --split-rows are two ways to split a scene: choose one");
       return run_diffusion_job(job, io);
     }
     if (!values.count("scale") && tr.empty()) throw UsageError("give --scale S or --tr XRES YRES");

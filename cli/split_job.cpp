@@ -1,0 +1,110 @@
+#include "split_job.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include "diffusion_scene.hpp"
+#include "geosr/core/canvas/region_sampler.hpp"
+#include "geosr/core/distributed/row_partition.hpp"
+#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/progress.hpp"
+
+namespace geosr::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using torch::indexing::Slice;
+
+std::string part_path(const std::string& dst, int part, int parts) {
+  return dst + ".part" + std::to_string(part + 1) + "of" + std::to_string(parts);
+}
+
+// The scene rows band `part` delivers: the rows its windows cover, inside the scene.
+Region band_rows(const RowPart& part, const WindowGrid& grid) {
+  return {part.y0, 0, std::min(part.y1, grid.height()), grid.width()};
+}
+
+// y_0 of one band, computed or, when an earlier job left it with these settings, read back.
+torch::Tensor band_result(DiffusionScene& scene, const RowPart& part, int index, int parts, const std::string& dst,
+                          const RunSettings& settings) {
+  const std::string path = part_path(dst, index, parts);
+  const Region rows = band_rows(part, scene.grid());
+  auto array = SceneArray::in_memory(scene.channels, rows.height(), rows.width());
+  if (fs::exists(path)) {
+    const CheckpointInfo info = read_checkpoint_info(path);
+    if (settings_difference(settings, info.settings).empty()) {
+      load_checkpoint_state(path, *array);
+      return array->data();
+    }
+    warn("sr", path + " was made with other settings; computing the band again");
+  }
+  const RegionRun run{scene.setup.denoiser, *scene.setup.sampler, scene.fuser,
+                      [&scene](const Region& r) {
+                        return read_condition(scene.lr_reader(), scene.source.height(), scene.source.width(),
+                                              scene.grid(), r);
+                      },
+                      scene.job.seed, scene.job.batch, scene.setup.device};
+  const int64_t halo = scene.job.split_halo * scene.grid().stride();
+  array->write({0, 0, rows.height(), rows.width()}, sample_region(run, rows, halo));
+  save_checkpoint(path, settings, scene.job.steps, *array);
+  return array->data();
+}
+
+}  // namespace
+
+int run_split_job(const DiffusionJob& job, IoOptions io) {
+  if (job.split_rows < 1) throw UsageError("--split-rows must be 1 or more");
+  if (job.split_halo < 0) throw UsageError("--split-halo must be 0 or more rows of windows");
+  if (job.split_part < 0) throw UsageError("--split-part counts bands from 1");
+  if (job.resume) throw UsageError("--split-rows resumes by itself: bands already written are reused");
+  DiffusionScene scene(job, io);
+  const std::vector<RowPart> parts = partition_rows(scene.grid(), scene.active_per_row(), job.split_rows);
+  int used = 0;
+  for (const RowPart& p : parts) used += p.empty() ? 0 : 1;
+  if (job.split_part > used) {
+    throw UsageError("--split-part " + std::to_string(job.split_part) + " but the scene splits into " +
+                     std::to_string(used) + " bands");
+  }
+  if (job.dry_run) {
+    scene.print_estimate(1);
+    std::cout << "bands:               " << used << " of " << job.split_rows << " requested, halo "
+              << job.split_halo << " rows of windows\n";
+    return 0;
+  }
+  scene.check_runnable();
+  RunSettings settings = scene.settings;
+  settings["split_rows"] = std::to_string(used);
+  settings["split_halo"] = std::to_string(job.split_halo);
+  if (job.split_part > 0) {
+    const int index = job.split_part - 1;
+    settings["split_part"] = std::to_string(index);
+    band_result(scene, parts[static_cast<size_t>(index)], index, used, io.dst, settings);
+    return 0;
+  }
+  check_output_path(io.dst, io.overwrite);
+
+  const WindowGrid& grid = scene.grid();
+  auto full = scene.new_array(grid.extent_height());
+  int ticks = -1;
+  for (int i = 0; i < used; ++i) {
+    settings["split_part"] = std::to_string(i);
+    const torch::Tensor band = band_result(scene, parts[static_cast<size_t>(i)], i, used, io.dst, settings);
+    const Region rows = band_rows(parts[static_cast<size_t>(i)], grid);
+    // Rows shared with the band above: a linear ramp from its values to this band's.
+    const int64_t shared = i == 0 ? 0 : std::min(parts[static_cast<size_t>(i - 1)].y1, grid.height()) - rows.y0;
+    if (shared > 0) {
+      const Region blend{rows.y0, 0, rows.y0 + shared, rows.x1};
+      const auto ramp = (torch::arange(shared, torch::kFloat64) + 0.5).div(shared).view({1, shared, 1});
+      const auto above = full->read(blend).to(torch::kFloat64);
+      const auto below = band.slice(1, 0, shared).to(torch::kFloat64);
+      full->write(blend, ((1.0 - ramp) * above + ramp * below).to(torch::kFloat32));
+    }
+    if (shared < rows.height()) full->write({rows.y0 + shared, 0, rows.y1, rows.x1}, band.slice(1, shared));
+    if (!io.quiet) stderr_progress(0.98 * (i + 1) / used, nullptr, &ticks);
+  }
+  scene.write_output(*full, io, &ticks);
+  for (int i = 0; i < used; ++i) fs::remove(part_path(io.dst, i, used));
+  return 0;
+}
+
+}  // namespace geosr::cli
