@@ -162,6 +162,19 @@ DiffusionSettings read_diffusion_settings(const po::variables_map& values) {
   return s;
 }
 
+std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& settings, const DiffusionSetup& setup) {
+  const int64_t step = setup.fusion == FusionMode::None ? setup.window : setup.stride;
+  return {{"GEOSR_METHOD", "diffusion"},
+          {"GEOSR_SCALE", std::to_string(setup.scale)},
+          {"GEOSR_MODEL", fs::path(settings.model).filename().string()},
+          {"GEOSR_STEPS", std::to_string(settings.steps)},
+          {"GEOSR_SEED", std::to_string(settings.seed)},
+          {"GEOSR_SAMPLER", settings.sampler},
+          {"GEOSR_FUSION", to_string(setup.fusion)},
+          {"GEOSR_GRID", std::to_string(setup.window) + "," + std::to_string(step)},
+          {"GEOSR_VERSION", kVersion}};
+}
+
 std::string checkpoint_path(const std::string& dst) { return dst + ".geosr-checkpoint"; }
 
 DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
@@ -266,15 +279,7 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
   }
 
   OutputSpec spec = output_spec_for(source, width, height);
-  spec.metadata = {{"GEOSR_METHOD", "diffusion"},
-                   {"GEOSR_SCALE", std::to_string(scale)},
-                   {"GEOSR_MODEL", fs::path(job.model).filename().string()},
-                   {"GEOSR_STEPS", std::to_string(job.steps)},
-                   {"GEOSR_SEED", std::to_string(job.seed)},
-                   {"GEOSR_SAMPLER", job.sampler},
-                   {"GEOSR_FUSION", to_string(fusion)},
-                   {"GEOSR_GRID", std::to_string(window) + "," + std::to_string(fusion == FusionMode::None ? window : stride)},
-                   {"GEOSR_VERSION", kVersion}};
+  spec.metadata = diffusion_metadata(job, setup);
   spec.creation_options = io.creation_options;
   spec.overwrite = io.overwrite;
   // The writer and its staging file only exist while the output is written, so a run killed while
