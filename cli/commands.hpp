@@ -14,5 +14,6 @@ int train_command(const std::vector<std::string>& args);
 int eval_command(const std::vector<std::string>& args);
 int seg_command(const std::vector<std::string>& args);
 int vrt_command(const std::vector<std::string>& args);
+int batch_command(const std::vector<std::string>& args);
 
 }  // namespace geosr::cli

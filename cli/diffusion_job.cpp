@@ -11,11 +11,12 @@
 
 #include "diffusion_scene.hpp"
 #include "distributed_job.hpp"
-#include "split_job.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/io/cog_writer.hpp"
+#include "geosr/version.hpp"
 #include "interrupt.hpp"
 #include "resample_job.hpp"
+#include "split_job.hpp"
 
 namespace geosr::cli {
 
@@ -64,6 +65,19 @@ DiffusionSettings read_diffusion_settings(const po::variables_map& values) {
   s.device = values["device"].as<std::string>();
   s.precision = values["precision"].as<std::string>();
   return s;
+}
+
+std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& settings, const DiffusionSetup& setup) {
+  const int64_t step = setup.fusion == FusionMode::None ? setup.window : setup.stride;
+  return {{"GEOSR_METHOD", "diffusion"},
+          {"GEOSR_SCALE", std::to_string(setup.scale)},
+          {"GEOSR_MODEL", fs::path(settings.model).filename().string()},
+          {"GEOSR_STEPS", std::to_string(settings.steps)},
+          {"GEOSR_SEED", std::to_string(settings.seed)},
+          {"GEOSR_SAMPLER", settings.sampler},
+          {"GEOSR_FUSION", to_string(setup.fusion)},
+          {"GEOSR_GRID", std::to_string(setup.window) + "," + std::to_string(step)},
+          {"GEOSR_VERSION", kVersion}};
 }
 
 std::string checkpoint_path(const std::string& dst) { return dst + ".geosr-checkpoint"; }

@@ -143,8 +143,6 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
       }
   }
 
-  const std::string fusion = to_string(setup.fusion);
-  const std::string grid_text = std::to_string(window) + "," + std::to_string(setup.fusion == FusionMode::None ? window : setup.stride);
   std::vector<int> bands;
   for (const auto& band : source.bands()) bands.push_back(band.index);
   settings = {{"input", fs::weakly_canonical(source.path()).string()},
@@ -156,7 +154,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
               {"steps", std::to_string(job.steps)},
               {"sampler", job.sampler},
               {"eta", format_number(job.eta)},
-              {"fusion", fusion},
+              {"fusion", to_string(setup.fusion)},
               {"weights", job.weights},
               {"window", std::to_string(window)},
               {"stride", std::to_string(setup.stride)},
@@ -166,15 +164,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
               {"version", kVersion}};
 
   spec = output_spec_for(source, width, height);
-  spec.metadata = {{"GEOSR_METHOD", "diffusion"},
-                   {"GEOSR_SCALE", std::to_string(setup.scale)},
-                   {"GEOSR_MODEL", fs::path(job.model).filename().string()},
-                   {"GEOSR_STEPS", std::to_string(job.steps)},
-                   {"GEOSR_SEED", std::to_string(job.seed)},
-                   {"GEOSR_SAMPLER", job.sampler},
-                   {"GEOSR_FUSION", fusion},
-                   {"GEOSR_GRID", grid_text},
-                   {"GEOSR_VERSION", kVersion}};
+  spec.metadata = diffusion_metadata(job, setup);
   spec.creation_options = io.creation_options;
   spec.overwrite = io.overwrite;
 }

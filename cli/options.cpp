@@ -90,8 +90,15 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
 }
 
 bool parse_named(const std::string& usage, const std::vector<std::string>& args, const po::options_description& options,
-                 po::variables_map& values) {
-  store(args, options, {}, values);
+                 po::variables_map& values, const std::vector<std::string>& positional) {
+  po::options_description all;
+  all.add(options);
+  po::positional_options_description order;
+  for (const auto& name : positional) {
+    all.add_options()(name.c_str(), po::value<std::string>());
+    order.add(name.c_str(), 1);
+  }
+  store(args, all, order, values);
   if (values.count("help")) {
     std::cout << "Usage: " << usage << "\n\n" << options;
     return false;

@@ -47,9 +47,10 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
            const po::options_description& options, bool writes, po::variables_map& values);
 IoOptions read_io_options(const po::variables_map& values);
 
-// Parses `args` that are all options (no SRC/DST); returns false after printing help with `usage`.
+// Parses `args` that are all options but for the optional positionals `positional` (stored under
+// those names, in that order); returns false after printing help with `usage`.
 bool parse_named(const std::string& usage, const std::vector<std::string>& args, const po::options_description& options,
-                 po::variables_map& values);
+                 po::variables_map& values, const std::vector<std::string>& positional = {});
 
 // Runs `body`, turning exceptions into the one-line error and the exit code.
 int guarded(const std::string& command, const std::function<int()>& body);

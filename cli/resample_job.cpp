@@ -32,13 +32,17 @@ std::string format_number(double value) {
   return text.str();
 }
 
+std::map<std::string, std::string> resample_metadata(const ResampleJob& job) {
+  return {{"GEOSR_METHOD", job.method}, {"GEOSR_SCALE", job.scale}, {"GEOSR_MODEL", "none"},
+          {"GEOSR_STEPS", "0"},         {"GEOSR_SEED", "none"},     {"GEOSR_VERSION", kVersion}};
+}
+
 int run_resample_job(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
   if (!source.geotransform()) warn(job.command, "input has no geotransform; the output will have none");
   if (source.crs_wkt().empty()) warn(job.command, "input has no CRS; the output will have none");
 
   OutputSpec spec = output_spec_for(source, job.width, job.height);
-  spec.metadata = {{"GEOSR_METHOD", job.method}, {"GEOSR_SCALE", job.scale},   {"GEOSR_MODEL", "none"},
-                   {"GEOSR_STEPS", "0"},         {"GEOSR_SEED", "none"},       {"GEOSR_VERSION", kVersion}};
+  spec.metadata = resample_metadata(job);
   spec.creation_options = io.creation_options;
   spec.overwrite = io.overwrite;
 

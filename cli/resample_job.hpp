@@ -27,6 +27,9 @@ void check_output_size(int64_t width, int64_t height);
 // Checks DST against SRC before any work: never the input itself.
 void check_not_input(const IoOptions& io);
 
+// The GEOSR_* metadata items the job writes into its output.
+std::map<std::string, std::string> resample_metadata(const ResampleJob& job);
+
 int run_resample_job(const ResampleJob& job, const RasterSource& source, const IoOptions& io);
 
 // Shortest decimal text of a number ("5", "2.5").

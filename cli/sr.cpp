@@ -5,8 +5,7 @@
 #include <cmath>
 
 #include "commands.hpp"
-#include "diffusion_job.hpp"
-#include "resample_job.hpp"
+#include "sr_request.hpp"
 
 namespace geosr::cli {
 namespace {
@@ -54,86 +53,115 @@ void check_scale(double scale, const std::string& what) {
 
 }  // namespace
 
+std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& arguments) {
+  std::vector<std::string> args = arguments;
+  apply_config_options(args);
+  const auto tr = take_option(args, "--tr", 2);
+  auto options = io_options(true);
+  options.add_options()
+      ("method", po::value<std::string>()->default_value("diffusion"), "diffusion (the bundled or --model model) | bicubic")
+      ("scale", po::value<double>()->value_name("S"), "enlargement factor (> 1, at most 100)")
+      ("tr", po::value<std::string>()->value_name("XRES YRES"),
+       "target pixel size in georeferenced units instead of --scale");
+  po::options_description diffusion = diffusion_options("Diffusion options (--method diffusion)");
+  diffusion.add_options()
+      ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing")
+      ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
+      ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
+      ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM)")
+      ("resume", po::bool_switch(), "continue an interrupted run from DST.geosr-checkpoint (same options)")
+      ("split-rows", po::value<int>()->value_name("K"), "denoise K independent row bands and blend them (docs/hpc.md)")
+      ("split-part", po::value<int>()->value_name("I"), "with --split-rows: compute only band I (1..K) into DST.partIofK")
+      ("split-halo", po::value<int64_t>()->default_value(1)->value_name("N"), "rows of windows each band denoises beyond its own");
+#ifdef GEOSR_WITH_MPI
+  diffusion.add_options()("mpi", po::bool_switch(), "one rank of an MPI job: mpirun -np N geosr sr --mpi ... (docs/hpc.md)");
+#endif
+  options.add(diffusion);
+  po::variables_map values;
+  if (!parse("sr", "[options] (--scale S | --tr XRES YRES) SRC DST", args, options, true, values)) return std::nullopt;
+  SrRequest request;
+  request.io = read_io_options(values);
+
+  request.method = values["method"].as<std::string>();
+  if (request.method != "bicubic" && request.method != "diffusion") {
+    throw UsageError("unknown method '" + request.method + "' (available: bicubic, diffusion)");
+  }
+  if (values.count("scale") && !tr.empty()) throw UsageError("give either --scale or --tr, not both");
+  if (tr.size() > 1) throw UsageError("--tr given more than once");
+  if (values.count("scale")) check_scale(values["scale"].as<double>(), "--scale");
+  request.xres = tr.empty() ? 0.0 : parse_positive(tr[0][0], "--tr XRES");
+  request.yres = tr.empty() ? 0.0 : parse_positive(tr[0][1], "--tr YRES");
+  check_not_input(request.io);
+
+  if (request.method == "diffusion") {
+    if (!tr.empty()) {
+      throw UsageError("--tr needs --method bicubic; the diffusion model works at its own scale (--scale or none)");
+    }
+    DiffusionJob& job = request.diffusion;
+    static_cast<DiffusionSettings&>(job) = read_diffusion_settings(values);
+    job.dry_run = values["dry-run"].as<bool>();
+    if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
+    if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();
+    job.checkpoint_every = values["checkpoint-every"].as<int>();
+    job.resume = values["resume"].as<bool>();
+    job.mpi = values.count("mpi") && values["mpi"].as<bool>();
+    if (values.count("split-rows")) job.split_rows = values["split-rows"].as<int>();
+    if (values.count("split-part")) job.split_part = values["split-part"].as<int>();
+    job.split_halo = values["split-halo"].as<int64_t>();
+    if (job.mpi && job.split_rows) throw UsageError("--mpi and --split-rows are two ways to split a scene: choose one");
+    return request;
+  }
+  if (!values.count("scale") && tr.empty()) throw UsageError("give --scale S or --tr XRES YRES");
+  if (values.count("scale")) request.scale = values["scale"].as<double>();
+  return request;
+}
+
+ResampleJob bicubic_job(const SrRequest& request, const RasterSource& source) {
+  ResampleJob job{"sr", ResampleKernel::Cubic, 0, 0, "bicubic", ""};
+  if (request.scale > 0.0) {
+    job.width = std::llround(static_cast<double>(source.width()) * request.scale);
+    job.height = std::llround(static_cast<double>(source.height()) * request.scale);
+    job.scale = format_number(request.scale);
+  } else {
+    if (!source.geotransform()) throw std::runtime_error("--tr needs a georeferenced input; " + source.path() + " has no geotransform");
+    const auto size = pixel_size(*source.geotransform());
+    const double sx = size[0] / request.xres, sy = size[1] / request.yres;
+    check_scale(sx, "the scale --tr implies along x");
+    check_scale(sy, "the scale --tr implies along y");
+    job.width = std::llround(static_cast<double>(source.width()) * sx);
+    job.height = std::llround(static_cast<double>(source.height()) * sy);
+    job.scale = sx == sy ? format_number(sx) : format_number(sx) + "," + format_number(sy);
+  }
+  check_output_size(job.width, job.height);
+  return job;
+}
+
+SrOutputForecast::SrOutputForecast(const SrRequest& request) : request_(request) {
+  if (request_.method != "diffusion") return;
+  DiffusionSettings settings = request_.diffusion;
+  settings.device = "cpu";
+  settings.precision = "fp32";
+  const DiffusionSetup setup = prepare_settings(settings);
+  diffusion_scale_ = setup.scale;
+  diffusion_metadata_ = diffusion_metadata(request_.diffusion, setup);
+}
+
+SrOutput SrOutputForecast::operator()(const std::string& src) const {
+  const RasterSource source(src);
+  if (request_.method == "diffusion") {
+    return {source.width() * diffusion_scale_, source.height() * diffusion_scale_, diffusion_metadata_};
+  }
+  const ResampleJob job = bicubic_job(request_, source);
+  return {job.width, job.height, resample_metadata(job)};
+}
+
 int sr_command(const std::vector<std::string>& arguments) {
   return guarded("sr", [&] {
-    std::vector<std::string> args = arguments;
-    apply_config_options(args);
-    const auto tr = take_option(args, "--tr", 2);
-    auto options = io_options(true);
-    options.add_options()
-        ("method", po::value<std::string>()->default_value("diffusion"), "diffusion (the bundled or --model model) | bicubic")
-        ("scale", po::value<double>()->value_name("S"), "enlargement factor (> 1, at most 100)")
-        ("tr", po::value<std::string>()->value_name("XRES YRES"),
-         "target pixel size in georeferenced units instead of --scale");
-    po::options_description diffusion = diffusion_options("Diffusion options (--method diffusion)");
-    diffusion.add_options()
-        ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing")
-        ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
-        ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
-        ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM)")
-        ("resume", po::bool_switch(), "continue an interrupted run from DST.geosr-checkpoint (same options)");
-    diffusion.add_options()
-        ("split-rows", po::value<int>()->value_name("K"), "denoise K independent row bands and blend them (docs/hpc.md)")
-        ("split-part", po::value<int>()->value_name("I"), "with --split-rows: compute only band I (1..K) into DST.partIofK")
-        ("split-halo", po::value<int64_t>()->default_value(1)->value_name("N"), "rows of windows each band denoises beyond its own");
-#ifdef GEOSR_WITH_MPI
-    diffusion.add_options()("mpi", po::bool_switch(), "one rank of an MPI job: mpirun -np N geosr sr --mpi ... (docs/hpc.md)");
-#endif
-    options.add(diffusion);
-    po::variables_map values;
-    if (!parse("sr", "[options] (--scale S | --tr XRES YRES) SRC DST", args, options, true, values)) return 0;
-    const IoOptions io = read_io_options(values);
-
-    const std::string method = values["method"].as<std::string>();
-    if (method != "bicubic" && method != "diffusion") {
-      throw UsageError("unknown method '" + method + "' (available: bicubic, diffusion)");
-    }
-    if (values.count("scale") && !tr.empty()) throw UsageError("give either --scale or --tr, not both");
-    if (tr.size() > 1) throw UsageError("--tr given more than once");
-    if (values.count("scale")) check_scale(values["scale"].as<double>(), "--scale");
-    const double xres = tr.empty() ? 0.0 : parse_positive(tr[0][0], "--tr XRES");
-    const double yres = tr.empty() ? 0.0 : parse_positive(tr[0][1], "--tr YRES");
-    check_not_input(io);
-
-    if (method == "diffusion") {
-      if (!tr.empty()) {
-        throw UsageError("--tr needs --method bicubic; the diffusion model works at its own scale (--scale or none)");
-      }
-      DiffusionJob job;
-      static_cast<DiffusionSettings&>(job) = read_diffusion_settings(values);
-      job.dry_run = values["dry-run"].as<bool>();
-      if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
-      if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();
-      job.checkpoint_every = values["checkpoint-every"].as<int>();
-      job.resume = values["resume"].as<bool>();
-      job.mpi = values.count("mpi") && values["mpi"].as<bool>();
-      if (values.count("split-rows")) job.split_rows = values["split-rows"].as<int>();
-      if (values.count("split-part")) job.split_part = values["split-part"].as<int>();
-      job.split_halo = values["split-halo"].as<int64_t>();
-      if (job.mpi && job.split_rows) throw UsageError("--mpi and --split-rows are two ways to split a scene: choose one");
-      return run_diffusion_job(job, io);
-    }
-    if (!values.count("scale") && tr.empty()) throw UsageError("give --scale S or --tr XRES YRES");
-
-    const RasterSource source(io.src, io.bands, io.in_ranges);
-    ResampleJob job{"sr", ResampleKernel::Cubic, 0, 0, "bicubic", ""};
-    if (values.count("scale")) {
-      const double scale = values["scale"].as<double>();
-      job.width = std::llround(static_cast<double>(source.width()) * scale);
-      job.height = std::llround(static_cast<double>(source.height()) * scale);
-      job.scale = format_number(scale);
-    } else {
-      if (!source.geotransform()) throw std::runtime_error("--tr needs a georeferenced input; " + io.src + " has no geotransform");
-      const auto size = pixel_size(*source.geotransform());
-      const double sx = size[0] / xres, sy = size[1] / yres;
-      check_scale(sx, "the scale --tr implies along x");
-      check_scale(sy, "the scale --tr implies along y");
-      job.width = std::llround(static_cast<double>(source.width()) * sx);
-      job.height = std::llround(static_cast<double>(source.height()) * sy);
-      job.scale = sx == sy ? format_number(sx) : format_number(sx) + "," + format_number(sy);
-    }
-    check_output_size(job.width, job.height);
-    return run_resample_job(job, source, io);
+    const auto request = parse_sr_request(arguments);
+    if (!request) return 0;
+    if (request->method == "diffusion") return run_diffusion_job(request->diffusion, request->io);
+    const RasterSource source(request->io.src, request->io.bands, request->io.in_ranges);
+    return run_resample_job(bicubic_job(*request, source), source, request->io);
   });
 }
 

@@ -52,10 +52,6 @@ void check_output_path(const fs::path& output, bool overwrite) {
   }
 }
 
-namespace {
-
-// Temporaries of earlier writers of the same output whose process is gone (killed with SIGKILL,
-// or by the machine going down): nobody else will remove them.
 void remove_stale_temporaries(const fs::path& output) {
   const std::string prefix = "." + output.filename().string() + ".geosr-";
   std::error_code ec;
@@ -69,6 +65,8 @@ void remove_stale_temporaries(const fs::path& output) {
     if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
   }
 }
+
+namespace {
 
 // A hidden name beside the output, unique to this process.
 fs::path hidden_sibling(const fs::path& output, const std::string& suffix) {

@@ -3,8 +3,8 @@
 
 namespace geosr {
 
-// Debian's LibTorch starts with one intra-op thread; use `threads` (<= 0: $OMP_NUM_THREADS, else one
-// per CPU core).
+// Debian's LibTorch starts with one intra-op thread; use `threads` (<= 0: $OMP_NUM_THREADS when
+// set, else one per CPU core).
 void configure_threads(int threads = 0);
 
 }  // namespace geosr

@@ -48,6 +48,10 @@ class CogWriter {
 // is absent unless `overwrite`. Lets a long job fail before its work rather than after it.
 void check_output_path(const std::filesystem::path& output, bool overwrite);
 
+// Removes the temporaries of earlier writers of `output` whose process is gone (killed with
+// SIGKILL, or by the machine going down): nobody else would. Every writer does it first.
+void remove_stale_temporaries(const std::filesystem::path& output);
+
 // The COG creation options geosr uses unless the user overrides them with -co.
 std::vector<std::string> default_cog_options();
 

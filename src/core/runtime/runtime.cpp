@@ -8,8 +8,12 @@
 namespace geosr {
 
 void configure_threads(int threads) {
-  // OMP_NUM_THREADS is how batch schedulers and MPI launchers give a process its share of a node.
-  if (const char* env = std::getenv("OMP_NUM_THREADS"); threads <= 0 && env) threads = std::atoi(env);
+  // OMP_NUM_THREADS is how a scheduler (or `geosr batch`, running several jobs side by side) gives
+  // a process its share of the cores; it would be lost if one thread per core were forced here.
+  if (threads <= 0) {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    threads = env ? std::atoi(env) : 0;
+  }
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
 }

@@ -1,0 +1,218 @@
+// geosr batch as a user runs it: scenes of a real NAIP sample run by local workers, a corrupt file
+// reported while the others finish, a rerun that skips what is complete, the Slurm script (checked
+// with bash -n, then run as one array task would run it), JSON lists and STAC items, bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <cpl_json.h>
+#include <gdal_utils.h>
+
+#include "gdal_fixtures.hpp"
+
+namespace {
+
+namespace t = geosr::test;
+namespace fs = std::filesystem;
+
+const std::string kGeosr = GEOSR_BINARY;
+t::CommandResult geosr_run(const std::string& args) { return t::run_command(kGeosr + " " + args); }
+
+// Two steps of small windows on 16 x 16 crops: each scene takes a second or two.
+const std::string kSrOptions = " -- --steps 2 --window 32 --stride 24";
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class BatchCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = t::scratch(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir / "in");
+  }
+
+  // A size x size window of the bundled 51 x 51 LR sample at (x, y).
+  fs::path crop(const std::string& name, int x, int y, int size = 16) const {
+    const fs::path out = dir / "in" / name;
+    auto src = t::open_raster(t::samples() / "naip_riverside_2018_0_lr5.tif");
+    const std::string args[] = {"-srcwin", std::to_string(x), std::to_string(y), std::to_string(size), std::to_string(size)};
+    CPLStringList list;
+    for (const auto& a : args) list.AddString(a.c_str());
+    GDALTranslateOptions* options = GDALTranslateOptionsNew(list.List(), nullptr);
+    GDALDatasetH written = GDALTranslate(out.c_str(), GDALDataset::ToHandle(src.get()), options, nullptr);
+    GDALTranslateOptionsFree(options);
+    if (!written) throw std::runtime_error("cannot crop to " + out.string());
+    GDALClose(written);
+    return out;
+  }
+
+  std::string metadata(const fs::path& raster, const char* key) const {
+    const char* value = t::open_raster(raster)->GetMetadataItem(key);
+    return value ? value : "(none)";
+  }
+
+  fs::path dir;
+};
+
+TEST_F(BatchCli, CorruptSceneIsReportedOthersFinishAndRerunSkipsThem) {
+  crop("a.tif", 0, 0);
+  crop("b.tif", 20, 20);
+  std::ofstream(dir / "in" / "broken.tif") << "this is not a GeoTIFF, only a few bytes of text";
+  const std::string command = "batch --workers 2 " + t::quote(dir / "in") + " " + t::quote(dir / "out");
+
+  const auto first = geosr_run(command + kSrOptions);
+  EXPECT_EQ(first.exit_code, 1) << first.output;
+  EXPECT_EQ(count(first.output, "] done "), 2u) << first.output;
+  EXPECT_NE(first.output.find("3 scenes: 2 done, 0 skipped, 1 failed"), std::string::npos) << first.output;
+  const auto failed_line = first.output.find("failed: " + (dir / "in" / "broken.tif").string() + ": ");
+  ASSERT_NE(failed_line, std::string::npos) << first.output;
+  EXPECT_GT(first.output.find('\n', failed_line) - failed_line, 20u) << "a reason follows: " << first.output;
+  for (const char* name : {"a.tif", "b.tif"}) {
+    const auto out = dir / "out" / name;
+    ASSERT_TRUE(fs::exists(out)) << first.output;
+    EXPECT_EQ(t::cog_problems(out), "");
+    EXPECT_EQ(t::open_raster(out)->GetRasterXSize(), 80);
+    EXPECT_EQ(metadata(out, "GEOSR_METHOD"), "diffusion");
+    EXPECT_EQ(metadata(out, "GEOSR_STEPS"), "2");
+    EXPECT_EQ(metadata(out, "GEOSR_GRID"), "32,24");
+  }
+  // Neither an output nor a temporary for the corrupt scene.
+  EXPECT_EQ(t::other_files(dir / "out", {"a.tif", "b.tif", "batch_manifest.json", "batch_report.tsv"}),
+            std::vector<std::string>{});
+  const std::string report = t::file_bytes(dir / "out" / "batch_report.tsv");
+  EXPECT_EQ(report.rfind("status\ttask\tinput\toutput\tseconds\treason\n", 0), 0u) << report;
+  EXPECT_EQ(count(report, "done\t"), 2u) << report;
+  EXPECT_NE(report.find("failed\t2\t" + (dir / "in" / "broken.tif").string()), std::string::npos) << report;
+
+  const auto written = fs::last_write_time(dir / "out" / "a.tif");
+  const auto again = geosr_run(command + kSrOptions);
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_NE(again.output.find("3 scenes: 0 done, 2 skipped, 1 failed"), std::string::npos) << again.output;
+  EXPECT_EQ(fs::last_write_time(dir / "out" / "a.tif"), written) << "a complete output is not rewritten";
+  EXPECT_EQ(count(t::file_bytes(dir / "out" / "batch_report.tsv"), "skipped\t"), 2u);
+
+  // Another seed would write other pixels: the outputs are no longer complete.
+  fs::remove(dir / "in" / "broken.tif");
+  const auto reseeded = geosr_run(command + kSrOptions + " --seed 7");
+  EXPECT_EQ(reseeded.exit_code, 0) << reseeded.output;
+  EXPECT_NE(reseeded.output.find("2 scenes: 2 done, 0 skipped, 0 failed"), std::string::npos) << reseeded.output;
+  EXPECT_EQ(metadata(dir / "out" / "a.tif", "GEOSR_SEED"), "7");
+}
+
+TEST_F(BatchCli, SlurmScriptIsValidAndItsArrayTaskRunsOneTask) {
+  crop("a.tif", 0, 0);
+  crop("b.tif", 20, 20);
+  crop("c.tif", 30, 0);
+  const auto script = dir / "job.sh";
+  const auto manifest = dir / "out" / "batch_manifest.json";
+  const auto written = geosr_run("batch --group 2 --slurm " + t::quote(script) +
+                                 " --partition gpu --time 00:10:00 --cpus-per-task 2 --mem 4G --gres gpu:1"
+                                 " --max-parallel 1 --sbatch=--qos=low " +
+                                 t::quote(dir / "in") + " " + t::quote(dir / "out") + kSrOptions);
+  ASSERT_EQ(written.exit_code, 0) << written.output;
+  EXPECT_EQ(t::other_files(dir / "out", {"batch_manifest.json", "logs"}), std::vector<std::string>{})
+      << "--slurm runs nothing";
+
+  const auto syntax = t::run_command("bash -n " + t::quote(script));
+  EXPECT_EQ(syntax.exit_code, 0) << syntax.output;
+  const std::string text = t::file_bytes(script);
+  EXPECT_EQ(text.rfind("#!/bin/bash\n", 0), 0u) << text;
+  const std::vector<std::string> lines = {
+      "#SBATCH --array=0-1%1\n", "#SBATCH --partition=gpu\n", "#SBATCH --time=00:10:00\n",
+      "#SBATCH --cpus-per-task=2\n", "#SBATCH --mem=4G\n", "#SBATCH --gres=gpu:1\n", "#SBATCH --qos=low\n",
+      "#SBATCH --job-name=geosr-batch\n", "#SBATCH --output=" + (dir / "out" / "logs").string() + "/%x_%A_%a.log\n",
+      "'" + fs::canonical(kGeosr).string() + "' batch --manifest '" + manifest.string() +
+          "' --task \"$SLURM_ARRAY_TASK_ID\"\n"};
+  for (const auto& line : lines) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing in:\n" << text;
+  }
+
+  // Array task 1 holds the third scene only (two scenes a task).
+  const auto task = t::run_command("SLURM_ARRAY_TASK_ID=1 bash " + t::quote(script));
+  EXPECT_EQ(task.exit_code, 0) << task.output;
+  EXPECT_TRUE(fs::exists(dir / "out" / "c.tif")) << task.output;
+  EXPECT_FALSE(fs::exists(dir / "out" / "a.tif"));
+  EXPECT_FALSE(fs::exists(dir / "out" / "b.tif"));
+  const std::string report = t::file_bytes(dir / "out" / "batch_report_task1.tsv");
+  EXPECT_EQ(count(report, "\n"), 2u) << report;
+  EXPECT_NE(report.find("done\t1\t" + (dir / "in" / "c.tif").string()), std::string::npos) << report;
+
+  const auto beyond = geosr_run("batch --manifest " + t::quote(manifest) + " --task 2");
+  EXPECT_EQ(beyond.exit_code, 2) << beyond.output;
+  EXPECT_NE(beyond.output.find("--task 2 is out of range: the manifest has tasks 0 .. 1"), std::string::npos)
+      << beyond.output;
+}
+
+std::vector<std::pair<std::string, std::string>> manifest_scenes(const fs::path& manifest) {
+  CPLJSONDocument document;
+  if (!document.Load(manifest.string())) return {};
+  std::vector<std::pair<std::string, std::string>> scenes;
+  for (const auto& task : document.GetRoot().GetArray("tasks"))
+    for (const auto& scene : task.GetArray("scenes")) scenes.emplace_back(scene.GetString("input"), scene.GetString("output"));
+  return scenes;
+}
+
+TEST_F(BatchCli, JsonListsOfHrefsAndStacItems) {
+  const auto out = dir / "out";
+  std::ofstream(dir / "hrefs.json") << R"(["in/a.tif", "https://example.com/x/a.tif?sig=1", "/data/b.tif"])";
+  const auto hrefs = geosr_run("batch -q --slurm " + t::quote(dir / "job.sh") + " " + t::quote(dir / "hrefs.json") +
+                               " " + t::quote(out));
+  ASSERT_EQ(hrefs.exit_code, 0) << hrefs.output;
+  using Scenes = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(manifest_scenes(out / "batch_manifest.json"),
+            (Scenes{{(dir / "in" / "a.tif").string(), (out / "a.tif").string()},
+                    {"/vsicurl/https://example.com/x/a.tif?sig=1", (out / "a_2.tif").string()},
+                    {"/data/b.tif", (out / "b.tif").string()}}));
+
+  std::ofstream(dir / "items.json") << R"({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "id": "scene-one", "assets": {
+       "thumbnail": {"href": "one.png", "type": "image/png", "roles": ["thumbnail"]},
+       "visual": {"href": "one.tif", "type": "image/tiff; application=geotiff; profile=cloud-optimized"}}},
+    {"type": "Feature", "id": "scene-two", "assets": {
+       "thumbnail": {"href": "two.png", "type": "image/png"},
+       "data": {"href": "s3://bucket/two.tif", "roles": ["data"]}}}]})";
+  const std::string items = "batch -q --slurm " + t::quote(dir / "job.sh") + " " + t::quote(dir / "items.json") + " ";
+  ASSERT_EQ(geosr_run(items + t::quote(out)).exit_code, 0);
+  EXPECT_EQ(manifest_scenes(out / "batch_manifest.json"),
+            (Scenes{{(dir / "one.tif").string(), (out / "scene-one.tif").string()},
+                    {"/vsis3/bucket/two.tif", (out / "scene-two.tif").string()}}));
+  ASSERT_EQ(geosr_run(items + "--asset thumbnail " + t::quote(out)).exit_code, 0);
+  EXPECT_EQ(manifest_scenes(out / "batch_manifest.json")[1].first, (dir / "two.png").string());
+  const auto missing = geosr_run(items + "--asset nir " + t::quote(out));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("item 'scene-one' has no asset 'nir'"), std::string::npos) << missing.output;
+}
+
+TEST_F(BatchCli, BadInputGivesOneLineErrors) {
+  crop("a.tif", 0, 0);
+  fs::create_directories(dir / "empty");
+  std::ofstream(dir / "file") << "x";
+  std::ofstream(dir / "corrupt.json") << R"({"geosr_batch_manifest": 1, "outdir": "/tmp", "tasks": [)";
+  const std::string in = " " + t::quote(dir / "in") + " ";
+  const std::pair<std::string, std::pair<int, std::string>> cases[] = {
+      {"batch " + t::quote(dir / "nothing") + " " + t::quote(dir / "out"), {1, "input does not exist"}},
+      {"batch " + t::quote(dir / "empty") + " " + t::quote(dir / "out"), {1, "no rasters found"}},
+      {"batch" + in + t::quote(dir / "file" / "out"), {1, "cannot create OUTDIR"}},
+      {"batch --workers 0" + in + t::quote(dir / "out"), {2, "--workers must be at least 1"}},
+      {"batch --workers 2 --task 0" + in + t::quote(dir / "out"), {2, "give --workers or --task, not both"}},
+      {"batch --partition gpu" + in + t::quote(dir / "out"), {2, "--partition applies to the script --slurm writes"}},
+      {"batch" + in + t::quote(dir / "out") + " -- --overwrite", {2, "leave -q, --overwrite"}},
+      {"batch" + in + t::quote(dir / "out") + " -- --steps 0", {2, "steps must be 1 .."}},
+      {"batch" + in, {2, "missing OUTDIR"}},
+      {"batch --manifest " + t::quote(dir / "corrupt.json"), {1, "is corrupt"}},
+      {"batch --manifest " + t::quote(dir / "absent.json"), {1, "manifest does not exist"}},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto r = geosr_run(args);
+    EXPECT_EQ(r.exit_code, expected.first) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find("geosr batch: error: "), std::string::npos) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(expected.second), std::string::npos) << args << "\n" << r.output;
+    EXPECT_EQ(count(r.output, "\n"), 1u) << "one line: " << args << "\n" << r.output;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out" / "a.tif")) << "nothing ran";
+}
+
+}  // namespace
