@@ -67,19 +67,6 @@ DiffusionSettings read_diffusion_settings(const po::variables_map& values) {
   return s;
 }
 
-std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& settings, const DiffusionSetup& setup) {
-  const int64_t step = setup.fusion == FusionMode::None ? setup.window : setup.stride;
-  return {{"GEOSR_METHOD", "diffusion"},
-          {"GEOSR_SCALE", std::to_string(setup.scale)},
-          {"GEOSR_MODEL", fs::path(settings.model).filename().string()},
-          {"GEOSR_STEPS", std::to_string(settings.steps)},
-          {"GEOSR_SEED", std::to_string(settings.seed)},
-          {"GEOSR_SAMPLER", settings.sampler},
-          {"GEOSR_FUSION", to_string(setup.fusion)},
-          {"GEOSR_GRID", std::to_string(setup.window) + "," + std::to_string(step)},
-          {"GEOSR_VERSION", kVersion}};
-}
-
 std::string checkpoint_path(const std::string& dst) { return dst + ".geosr-checkpoint"; }
 
 DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
@@ -130,15 +117,7 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
   const InterruptGuard interrupts;
   const int total = job.steps;
   StepProgress progress(completed, total, io.quiet);
-  const StreamingRun run{
-      scene.setup.denoiser,
-      *scene.setup.sampler,
-      scene.fuser,
-      [&scene](const Region& r) { return scene.condition.read(r); },
-      job.seed,
-      job.batch,
-      scene.setup.device,
-      [&scene](const Window& win) { return scene.skipped(win); },
+  const StreamingRun run = scene.streaming_run(
       [&](const SceneProgress& p) {
         if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
         progress(p);
@@ -148,7 +127,7 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
         if (job.checkpoint_every > 0 && steps_done % job.checkpoint_every == 0 && steps_done < total)
           save_checkpoint(checkpoint, scene.settings, steps_done, canvas.state());
         if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
-      }};
+      });
   try {
     run_streaming(run, canvas, completed);
     scene.write_output(canvas.state(), io, progress.ticks());

@@ -39,9 +39,6 @@ po::options_description diffusion_options(const std::string& caption);
 // Those settings from parsed options, plus --scale (an integer; 0 when not given).
 DiffusionSettings read_diffusion_settings(const po::variables_map& values);
 
-// The GEOSR_* metadata items a run with these settings writes into its output.
-std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& settings, const DiffusionSetup& setup);
-
 // prepare_diffusion with the settings' mistakes reported as usage errors.
 DiffusionSetup prepare_settings(const DiffusionSettings& settings);
 

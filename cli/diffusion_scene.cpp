@@ -185,6 +185,25 @@ std::vector<int64_t> DiffusionScene::active_per_row() const {
   return counts;
 }
 
+StreamingRun DiffusionScene::streaming_run(std::function<void(const SceneProgress&)> progress,
+                                           std::function<void(int)> step_completed, int64_t first_row,
+                                           int64_t last_row) {
+  const auto columns = static_cast<int64_t>(grid().origins_x().size());
+  return {setup.denoiser,
+          *setup.sampler,
+          fuser,
+          [this](const Region& r) { return condition.read(r); },
+          job.seed,
+          job.batch,
+          setup.device,
+          [this, columns, first_row, last_row](const Window& win) {
+            const int64_t row = win.index / columns;
+            return row < first_row || row >= last_row || skipped(win);
+          },
+          std::move(progress),
+          std::move(step_completed)};
+}
+
 std::unique_ptr<SceneArray> DiffusionScene::new_array(int64_t rows) const {
   const int64_t w = grid().extent_width();
   return in_ram ? SceneArray::in_memory(channels, rows, w) : SceneArray::mapped(tmpdir, channels, rows, w);

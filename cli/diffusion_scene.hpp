@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "geosr/core/canvas/checkpoint.hpp"
 #include "geosr/core/canvas/condition_source.hpp"
 #include "geosr/core/canvas/scene_sampler.hpp"
+#include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/io/output_spec.hpp"
 
 namespace geosr::cli {
@@ -29,6 +32,10 @@ struct DiffusionScene {
   bool skipped(const Window& win) const { return skip[static_cast<size_t>(win.index)]; }
   // Windows denoised per step in each row of windows.
   std::vector<int64_t> active_per_row() const;
+  // The streaming sampler over the windows with data in rows of windows [first_row, last_row).
+  StreamingRun streaming_run(std::function<void(const SceneProgress&)> progress,
+                             std::function<void(int steps_completed)> step_completed, int64_t first_row = 0,
+                             int64_t last_row = std::numeric_limits<int64_t>::max());
   // A (C, rows, extent width) array in RAM or, when the plan says so, memory-mapped under tmpdir.
   std::unique_ptr<SceneArray> new_array(int64_t rows) const;
   // y_T over grid rows [y0, y1) of `state` (whose row 0 is grid row y0).

@@ -182,24 +182,12 @@ int run_rank(mpi::Session& session, DiffusionJob job, IoOptions io) {
   BandCanvas canvas(std::move(state), scene.new_array(part.y1 - part.y0), scene.fuser.planes(), scene.setup.window,
                     std::move(shared));
 
-  const int64_t columns = static_cast<int64_t>(scene.grid().origins_x().size());
   StepProgress progress(completed, total, io.quiet || !root);
   const auto started = Clock::now();
   const int first = completed;
   try {
     const InterruptGuard interrupts;
-    const StreamingRun run{
-        scene.setup.denoiser,
-        *scene.setup.sampler,
-        scene.fuser,
-        [&scene](const Region& r) { return scene.condition.read(r); },
-        job.seed,
-        job.batch,
-        scene.setup.device,
-        [&](const Window& win) {
-          const int64_t row = win.index / columns;
-          return row < part.first || row >= part.last || scene.skipped(win);
-        },
+    const StreamingRun run = scene.streaming_run(
         std::ref(progress),
         [&](int steps_done) {
           completed = steps_done;
@@ -208,7 +196,8 @@ int run_rank(mpi::Session& session, DiffusionJob job, IoOptions io) {
           if (signal || (job.checkpoint_every > 0 && steps_done % job.checkpoint_every == 0 && steps_done < total))
             checkpoint.save(steps_done, canvas.state());
           if (signal) throw Interrupted{signal};
-        }};
+        },
+        part.first, part.last);
     run_streaming(run, canvas, completed);
   } catch (const Interrupted& stop) {
     if (root) {

@@ -64,17 +64,9 @@ SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
 std::optional<double> SuperResolvedRaster::nodata() const { return source_.bands().front().nodata; }
 
 std::map<std::string, std::string> SuperResolvedRaster::metadata() const {
-  const DiffusionSettings& s = connection_.settings;
-  return {{"GEOSR_METHOD", "diffusion"},
-          {"GEOSR_SCALE", std::to_string(setup_.scale)},
-          {"GEOSR_MODEL", fs::path(s.model).filename().string()},
-          {"GEOSR_STEPS", std::to_string(s.steps)},
-          {"GEOSR_SEED", std::to_string(s.seed)},
-          {"GEOSR_SAMPLER", s.sampler},
-          {"GEOSR_FUSION", to_string(setup_.fusion)},
-          {"GEOSR_GRID", std::to_string(setup_.window) + "," + std::to_string(fuser_.grid().stride())},
-          {"GEOSR_HALO", std::to_string(halo_)},
-          {"GEOSR_VERSION", kVersion}};
+  auto items = diffusion_metadata(connection_.settings, setup_);
+  items["GEOSR_HALO"] = std::to_string(halo_);
+  return items;
 }
 
 std::string SuperResolvedRaster::disk_path(int64_t bx, int64_t by) const {

@@ -3,9 +3,12 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace geosr::mpi {
 namespace {
@@ -72,6 +75,10 @@ Session::~Session() {
 }
 
 void Session::abort(int code) const {
+  // mpirun forwards a rank's stderr through a pipe it stops reading once it starts killing the
+  // job: a moment first, so the rank's one-line reason reaches the user.
+  std::fflush(stderr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   MPI_Abort(MPI_COMM_WORLD, code);
   std::exit(code);  // MPI_Abort does not return; this only satisfies [[noreturn]]
 }

@@ -3,12 +3,18 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "geosr/core/canvas/condition_source.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/distributed/row_partition.hpp"
 #include "geosr/core/grid/reflect_pad.hpp"
 #include "geosr/core/network/model_file.hpp"
 #include "geosr/core/train/chip_dataset.hpp"
@@ -144,6 +150,84 @@ TEST_F(Streaming, WindowsWithoutValidPixelsAreSkipped) {
   const auto full = stream(denoiser, *sampler, lr, torch::ones({24, 24}, torch::kBool), o, false, 4);
   EXPECT_TRUE(torch::equal(out.result.slice(1, 104).slice(2, 104), full.result.slice(1, 104).slice(2, 104)));
   EXPECT_FALSE(torch::equal(out.result.slice(1, 0, 24).slice(2, 0, 24), full.result.slice(1, 0, 24).slice(2, 0, 24)));
+}
+
+// Tensors passed between threads standing in for MPI ranks: one queue per (from, to) pair.
+class Mailboxes {
+ public:
+  void post(int from, int to, const torch::Tensor& t) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    boxes_[{from, to}].push_back(t.clone());
+    ready_.notify_all();
+  }
+  torch::Tensor take(int from, int to) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto& box = boxes_[{from, to}];
+    ready_.wait(lock, [&] { return !box.empty(); });
+    torch::Tensor t = box.front();
+    box.pop_front();
+    return t;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::map<std::pair<int, int>, std::deque<torch::Tensor>> boxes_;
+};
+
+TEST_F(Streaming, PartsExchangingTheirSharedRowsGiveTheOneCanvasBytes) {
+  // What `geosr sr --mpi` does per rank, with threads for ranks: 3 runs of window rows, each on a
+  // canvas of its own rows, adding the neighbours' sums of the shared rows at every step.
+  const auto lr = naip_lr(40, 13);  // 200 x 65 output: 8 rows of 32-px windows at stride 24
+  const auto valid = torch::ones({40, 13}, torch::kBool);
+  const auto sampler = ddpm(3);
+  for (auto mode : {FusionMode::Sdvc, FusionMode::Vcf}) {
+    SCOPED_TRACE(to_string(mode));
+    SceneSamplerOptions o;
+    o.fusion = mode;
+    o.window = 32;
+    o.stride = 24;
+    o.seed = 4;
+    const torch::Tensor expected = stream(denoiser, *sampler, lr, valid, o, false, 4).result;
+
+    const Fuser fuser(o.fusion, make_grid(o.fusion, 200, 65, o.window, o.stride), o.weights);
+    const WindowGrid& grid = fuser.grid();
+    const auto parts = partition_rows(grid, std::vector<int64_t>(grid.origins_y().size(), 3), 3);
+    ASSERT_FALSE(parts[2].empty());
+    ASSERT_GT(parts[1].shared_top, 0);
+    torch::Tensor result = torch::zeros({3, grid.extent_height(), grid.extent_width()});
+    Mailboxes mail;
+    std::vector<std::thread> ranks;
+    for (int r = 0; r < 3; ++r) {
+      ranks.emplace_back([&, r] {
+        const RowPart& part = parts[static_cast<size_t>(r)];
+        ConditionSource condition(reader_of(lr, valid), lr.size(1), lr.size(2), grid);
+        auto state = SceneArray::in_memory(3, part.y1 - part.y0, grid.extent_width());
+        state->write({0, 0, part.y1 - part.y0, grid.extent_width()},
+                     initial_noise(o.seed, 3, {part.y0, 0, part.y1, grid.extent_width()}));
+        SharedRows shared{part.y0, part.shared_top, part.shared_bottom, [&](torch::Tensor& top, torch::Tensor& bottom) {
+                            if (r > 0) mail.post(r, r - 1, top);
+                            if (r < 2) mail.post(r, r + 1, bottom);
+                            if (r > 0) top.add_(mail.take(r - 1, r));
+                            if (r < 2) bottom.add_(mail.take(r + 1, r));
+                          }};
+        BandCanvas canvas(std::move(state), SceneArray::in_memory(3, part.y1 - part.y0, grid.extent_width()),
+                          fuser.planes(), grid.window_size(), std::move(shared));
+        const auto columns = static_cast<int64_t>(grid.origins_x().size());
+        const StreamingRun run{denoiser, *sampler, fuser, [&](const Region& reg) { return condition.read(reg); },
+                               o.seed, 2, torch::kCPU,
+                               [&](const Window& win) {
+                                 return win.index / columns < part.first || win.index / columns >= part.last;
+                               },
+                               {}, {}};
+        run_streaming(run, canvas);
+        result.slice(1, part.own0, part.own1)
+            .copy_(canvas.state().read({part.own0 - part.y0, 0, part.own1 - part.y0, grid.extent_width()}));
+      });
+    }
+    for (auto& t : ranks) t.join();
+    EXPECT_TRUE(torch::equal(result.slice(1, 0, 200).slice(2, 0, 65).clamp(-1.0, 1.0), expected));
+  }
 }
 
 TEST(BandCanvas, RefusesContributionsOutsideItsBand) {

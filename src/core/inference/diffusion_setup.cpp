@@ -1,6 +1,9 @@
 #include "geosr/core/inference/diffusion_setup.hpp"
 
+#include <filesystem>
+
 #include "geosr/core/train/model_metadata.hpp"
+#include "geosr/version.hpp"
 
 namespace geosr {
 
@@ -68,6 +71,19 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   setup.device = parse_device(s.device);
   setup.denoiser = make_denoiser(model, setup.device, precision);
   return setup;
+}
+
+std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& settings, const DiffusionSetup& setup) {
+  const int64_t step = setup.fusion == FusionMode::None ? setup.window : setup.stride;
+  return {{"GEOSR_METHOD", "diffusion"},
+          {"GEOSR_SCALE", std::to_string(setup.scale)},
+          {"GEOSR_MODEL", std::filesystem::path(settings.model).filename().string()},
+          {"GEOSR_STEPS", std::to_string(settings.steps)},
+          {"GEOSR_SEED", std::to_string(settings.seed)},
+          {"GEOSR_SAMPLER", settings.sampler},
+          {"GEOSR_FUSION", to_string(setup.fusion)},
+          {"GEOSR_GRID", std::to_string(setup.window) + "," + std::to_string(step)},
+          {"GEOSR_VERSION", kVersion}};
 }
 
 }  // namespace geosr

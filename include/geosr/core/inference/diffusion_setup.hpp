@@ -4,6 +4,7 @@
 // all start here, so the same settings give the same grid, noise and pixels everywhere.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -56,6 +57,10 @@ struct DiffusionSetup {
   // The fusion over the window grid of a height x width output scene.
   Fuser fuser(int64_t height, int64_t width) const;
 };
+
+// The GEOSR_* metadata items an output made with these settings carries (geosr sr, the GDAL
+// driver): what a reader, or `geosr batch` deciding whether an output is done, checks it against.
+std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& settings, const DiffusionSetup& setup);
 
 // Loads the model and checks every setting against it (std::runtime_error for a bad model file,
 // SettingsError for settings it cannot run with).
