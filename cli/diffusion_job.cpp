@@ -1,8 +1,5 @@
 #include "diffusion_job.hpp"
 
-#include <unistd.h>
-
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -13,7 +10,6 @@
 #include "distributed_job.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/io/cog_writer.hpp"
-#include "geosr/version.hpp"
 #include "interrupt.hpp"
 #include "resample_job.hpp"
 #include "split_job.hpp"

@@ -96,25 +96,24 @@ int64_t rows_per_message(const SceneArray& array) {
 // Rank 0 assembles every rank's own rows into `full`; the others send theirs.
 void gather_rows(const mpi::Session& session, const std::vector<RowPart>& parts, SceneArray& local, int64_t local_y0,
                  SceneArray* full) {
-  const RowPart& mine = parts[static_cast<size_t>(session.rank())];
+  const int me = session.rank();
   const int64_t step = rows_per_message(local), width = local.width();
-  if (session.rank() != 0) {
-    for (int64_t y = mine.own0; y < mine.own1; y += step) {
-      const int64_t y1 = std::min(mine.own1, y + step);
-      session.send(local.read({y - local_y0, 0, y1 - local_y0, width}).contiguous(), 0);
-    }
-    return;
-  }
-  for (int64_t y = mine.own0; y < mine.own1; y += step) {
-    const int64_t y1 = std::min(mine.own1, y + step);
-    full->write({y, 0, y1, width}, local.read({y - local_y0, 0, y1 - local_y0, width}));
-  }
-  for (int r = 1; r < session.size(); ++r) {
+  for (int r = 0; r < session.size(); ++r) {
+    if (me != 0 && r != me) continue;
     const RowPart& part = parts[static_cast<size_t>(r)];
     for (int64_t y = part.own0; y < part.own1; y += step) {
       const int64_t y1 = std::min(part.own1, y + step);
-      torch::Tensor rows = torch::empty({local.channels(), y1 - y, width}, torch::kFloat32);
-      session.receive(rows, r);
+      torch::Tensor rows;
+      if (r == me) {
+        rows = local.read({y - local_y0, 0, y1 - local_y0, width});
+        if (me != 0) {
+          session.send(rows.contiguous(), 0);
+          continue;
+        }
+      } else {
+        rows = torch::empty({local.channels(), y1 - y, width}, torch::kFloat32);
+        session.receive(rows, r);
+      }
       full->write({y, 0, y1, width}, rows);
       full->release_rows(y, y1);
     }
