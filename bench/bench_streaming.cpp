@@ -1,12 +1,17 @@
 // Streaming processor memory and overhead (GDAL-free): runs the streaming core (band canvas,
 // band-wise condition, row-major windows) on a synthetic scene of a given output size, with the
-// canvas in RAM or memory-mapped (like `geosr sr --max-ram`), and reports wall time, the network's
-// share, peak RSS and peak accelerator memory. One size per process, so peak RSS is that run's.
+// canvas where `geosr sr` would put it for the given limits (accelerator memory, RAM or
+// memory-mapped), and reports wall time against the pure network time, peak RSS and peak
+// accelerator memory. One size per process, so the peaks are that run's.
 //
 //   bench_streaming [--megapixels 16] [--network tiny|pointwise] [--window 128] [--stride 96]
-//                   [--batch 8] [--steps 1] [--max-ram 256M] [--tmpdir /tmp] [--device cpu|cuda]
-//                   [--precision fp32] [--threads 0]
+//                   [--batch 8] [--steps 1] [--max-ram 256] [--max-device -1] [--tmpdir /tmp]
+//                   [--device cpu|cuda] [--precision fp32] [--threads 0]
 //
+// Sizes in MiB; --max-device -1 is geosr's default (half the free device memory), 0 keeps the
+// canvas on the host. The pure network time replays every batch shape of the run through the
+// network alone, after a warm-up (cuDNN's autotuning), synchronised: "outside" is everything else,
+// of the whole run (with y_T, the condition and reading the result out) and of the steps alone.
 // `pointwise` replaces the U-Net by a per-pixel function: what is left is the processor itself,
 // which is what the memory curve is about.
 
@@ -22,6 +27,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "geosr/core/canvas/canvas_plan.hpp"
 #include "geosr/core/canvas/condition_source.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/diffusion/noise.hpp"
@@ -40,7 +46,7 @@ std::map<std::string, std::string> parse_args(int argc, char** argv) {
   std::map<std::string, std::string> args = {
       {"megapixels", "16"}, {"network", "tiny"}, {"window", "128"},  {"stride", "96"},      {"batch", "8"},
       {"steps", "1"},       {"max-ram", "256"},  {"tmpdir", "/tmp"}, {"device", "cpu"},     {"precision", "fp32"},
-      {"threads", "0"}};
+      {"threads", "0"},     {"max-device", "-1"}};
   for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];
     if (key.rfind("--", 0) != 0 || i + 1 >= argc || !args.count(key.substr(2)))
@@ -90,14 +96,20 @@ int main(int argc, char** argv) try {
     network = geosr::make_denoiser(geosr::UNet(geosr::UNetConfig::preset(args.at("network"), 3)), device,
                                    geosr::parse_precision(args.at("precision")));
   }
-  double network_s = 0.0;
-  const geosr::Denoiser timed = [&](const torch::Tensor& c, const torch::Tensor& y, const torch::Tensor& level) {
-    const auto start = Clock::now();
-    auto eps = network(c, y, level);
-    if (device.is_cuda()) torch::cuda::synchronize();
-    network_s += std::chrono::duration<double>(Clock::now() - start).count();
-    return eps;
+  // The run's batch sizes, replayed through the network alone afterwards.
+  std::map<int64_t, int64_t> batches;
+  const geosr::Denoiser counted = [&](const torch::Tensor& c, const torch::Tensor& y, const torch::Tensor& level) {
+    ++batches[y.size(0)];
+    return network(c, y, level);
   };
+  const auto synchronize = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize();
+  };
+  const auto window_batch = [&](int64_t n) {
+    return torch::randn({n, channels, window, window}, torch::TensorOptions().device(device));
+  };
+  network(window_batch(2), window_batch(2), torch::full({2}, 0.5, torch::TensorOptions().device(device)));
+  synchronize();
 
   const geosr::Fuser fuser(geosr::FusionMode::Sdvc, geosr::make_grid(geosr::FusionMode::Sdvc, side, side, window, stride),
                            geosr::WeightKind::Cone);
@@ -113,14 +125,14 @@ int main(int argc, char** argv) try {
       },
       lr_side, lr_side, grid);
 
-  const double max_ram = std::stod(args.at("max-ram")) * (1 << 20);
-  const double arrays = 2.0 * geosr::SceneArray::bytes_per_pixel(channels) * double(grid.extent_height()) *
-                        double(grid.extent_width());
-  const bool in_ram = arrays <= max_ram;
-  const auto array = [&] {
-    return in_ram ? geosr::SceneArray::in_memory(channels, grid.extent_height(), grid.extent_width())
-                  : geosr::SceneArray::mapped(args.at("tmpdir"), channels, grid.extent_height(), grid.extent_width());
-  };
+  const double mib = 1 << 20, max_device = std::stod(args.at("max-device"));
+  const geosr::CanvasPlan plan =
+      plan_canvas(geosr::canvas_needs(channels, grid, fuser.planes()), std::stod(args.at("max-ram")) * mib,
+                  max_device < 0 ? 0.5 * geosr::accelerator_free_bytes(device) : max_device * mib, device,
+                  args.at("tmpdir"));
+  const auto array = [&] { return plan.new_array(channels, grid.extent_height(), grid.extent_width()); };
+  std::printf("canvas %s; accelerator memory free %.0f MiB\n", plan.where().c_str(),
+              geosr::accelerator_free_bytes(device) / mib);
   const auto start = Clock::now();
   auto state = array();
   for (int64_t y = 0; y < grid.extent_height(); y += window) {
@@ -128,23 +140,50 @@ int main(int argc, char** argv) try {
     state->write(rows, geosr::initial_noise(0, channels, rows));
     state->release_rows(rows.y0, rows.y1);
   }
-  geosr::BandCanvas canvas(std::move(state), array(), fuser.planes(), window);
-  const geosr::StreamingRun run{timed, *sampler, fuser, [&](const geosr::Region& r) { return condition.read(r); },
-                                0, std::stoll(args.at("batch")), device, {}, {}, {}};
+  geosr::BandCanvas canvas(std::move(state), array(), fuser.planes(), window, {}, device);
+  geosr::RegionReader read_condition = [&](const geosr::Region& r) { return condition.read(r); };
+  std::unique_ptr<geosr::SceneArray> device_condition;
+  if (plan.store == geosr::CanvasStore::Device) {
+    device_condition = geosr::condition_array(condition, grid, device);
+    read_condition = [&](const geosr::Region& r) { return device_condition->read(r); };
+  }
+  const geosr::StreamingRun run{counted, *sampler, fuser, read_condition, 0, std::stoll(args.at("batch")), device,
+                                {}, {}, {}};
+  const auto steps_start = Clock::now();
   geosr::run_streaming(run, canvas);
+  synchronize();
+  const double steps_s = std::chrono::duration<double>(Clock::now() - steps_start).count();
   // Read the result out band by band, as the job's writer does.
   double checksum = 0.0;
   for (int64_t y = 0; y < grid.height(); y += window) {
     const int64_t y1 = std::min(grid.height(), y + window);
-    checksum += canvas.state().read({y, 0, y1, grid.width()}).sum().item<double>();
+    checksum += canvas.state().read({y, 0, y1, grid.width()}).cpu().sum().item<double>();
     canvas.state().release_rows(y, y1);
   }
   const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
 
-  std::printf("%8.1f MP  %-8s %-9s %6lld windows x %d steps  wall %8.2f s  network %8.2f s  outside %5.1f %%  "
+  double network_s = 0.0;
+  for (const auto& [n, calls] : batches) {
+    const auto c = window_batch(n), y = window_batch(n);
+    const auto level = torch::full({n}, 0.5, torch::TensorOptions().device(device));
+    network(c, y, level);
+    synchronize();
+    const int64_t reps = std::min<int64_t>(calls, 20);
+    const auto timed = Clock::now();
+    for (int64_t i = 0; i < reps; ++i) network(c, y, level);
+    synchronize();
+    network_s += std::chrono::duration<double>(Clock::now() - timed).count() / double(reps) * double(calls);
+  }
+
+  std::printf("%8.1f MP  %-8s %-7s %6lld windows x %d steps  wall %8.2f s (steps %8.2f s)  network %8.2f s  "
+              "outside %5.1f %% (of the steps %5.1f %%)  "
               "peak RSS %8.1f MiB  peak device %7.1f MiB  (checksum %.3g)\n",
-              double(side) * double(side) / 1e6, args.at("network").c_str(), in_ram ? "ram" : "mapped",
-              (long long)grid.size(), steps, total_s, network_s, 100.0 * (total_s - network_s) / total_s,
+              double(side) * double(side) / 1e6, args.at("network").c_str(),
+              plan.store == geosr::CanvasStore::Device ? "device"
+              : plan.store == geosr::CanvasStore::Ram  ? "ram"
+                                                       : "mapped",
+              (long long)grid.size(), steps, total_s, steps_s, network_s, 100.0 * (total_s - network_s) / total_s,
+              100.0 * (steps_s - network_s) / steps_s,
               peak_rss_mib(), peak_device_mib(device), checksum);
   return 0;
 } catch (const std::exception& e) {

@@ -108,7 +108,7 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
   } else {
     scene.write_initial_noise(*state, 0);
   }
-  BandCanvas canvas(std::move(state), scene.new_array(rows), scene.fuser.planes(), scene.setup.window);
+  BandCanvas canvas = scene.new_canvas(std::move(state));
 
   const InterruptGuard interrupts;
   const int total = job.steps;

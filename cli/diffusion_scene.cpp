@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/runtime.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
@@ -35,7 +36,7 @@ class CanvasProcessor : public BlockProcessor {
       state_.release_rows(released_, rows.begin);
       released_ = rows.begin;
     }
-    return state_.read({rows.begin, cols.begin, rows.end, cols.end}).clamp(-1.0, 1.0);
+    return state_.read({rows.begin, cols.begin, rows.end, cols.end}).clamp(-1.0, 1.0).cpu();
   }
 
  private:
@@ -116,21 +117,13 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
   if (job.max_ram < 0) throw UsageError("--max-ram must be positive");
   check_output_size(width, height);
   const WindowGrid& g = grid();
-  const int64_t window = setup.window;
 
-  array_bytes = SceneArray::bytes_per_pixel(channels) * static_cast<double>(g.extent_height()) *
-                static_cast<double>(g.extent_width());
-  const double band_pixels = static_cast<double>(window) * static_cast<double>(g.extent_width());
-  band_bytes = BandCanvas::accumulator_bytes(fuser.planes(), channels, window, g.extent_width()) +
-               3.0 * SceneArray::bytes_per_pixel(channels) * band_pixels;
-  max_ram = job.max_ram > 0 ? job.max_ram : 0.5 * available_ram_bytes();
-  in_ram = 2.0 * array_bytes + band_bytes <= max_ram;
-  if (!in_ram && band_bytes > max_ram) {
-    throw std::runtime_error("--max-ram " + bytes_text(max_ram) + " is below the " + bytes_text(band_bytes) +
-                             " one row of windows needs at this width");
-  }
-  tmpdir = !job.tmpdir.empty() ? job.tmpdir : fs::absolute(io.dst).parent_path().string();
-  if (!in_ram && !fs::is_directory(tmpdir)) throw std::runtime_error("--tmpdir " + tmpdir + " is not a directory");
+  const double max_ram = job.max_ram > 0 ? job.max_ram : 0.5 * available_ram_bytes();
+  const double max_device = job.max_device >= 0 ? job.max_device : 0.5 * accelerator_free_bytes(setup.device);
+  std::string tmpdir = !job.tmpdir.empty() ? job.tmpdir : fs::absolute(io.dst).parent_path().string();
+  plan = plan_canvas(canvas_needs(channels, g, fuser.planes()), max_ram, max_device, setup.device, tmpdir);
+  if (plan.store == CanvasStore::Mapped && !fs::is_directory(tmpdir))
+    throw std::runtime_error("--tmpdir " + tmpdir + " is not a directory");
 
   // Windows without a single valid LR pixel under them are skipped; decided once for all steps.
   skip.assign(static_cast<size_t>(g.size()), false);
@@ -156,7 +149,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
               {"eta", format_number(job.eta)},
               {"fusion", to_string(setup.fusion)},
               {"weights", job.weights},
-              {"window", std::to_string(window)},
+              {"window", std::to_string(setup.window)},
               {"stride", std::to_string(setup.stride)},
               {"seed", std::to_string(job.seed)},
               {"precision", job.precision},
@@ -189,10 +182,15 @@ StreamingRun DiffusionScene::streaming_run(std::function<void(const SceneProgres
                                            std::function<void(int)> step_completed, int64_t first_row,
                                            int64_t last_row) {
   const auto columns = static_cast<int64_t>(grid().origins_x().size());
+  RegionReader read_condition = [this](const Region& r) { return condition.read(r); };
+  if (plan.store == CanvasStore::Device) {
+    if (!device_condition) device_condition = condition_array(condition, grid(), setup.device);
+    read_condition = [this](const Region& r) { return device_condition->read(r); };
+  }
   return {setup.denoiser,
           *setup.sampler,
           fuser,
-          [this](const Region& r) { return condition.read(r); },
+          std::move(read_condition),
           job.seed,
           job.batch,
           setup.device,
@@ -205,8 +203,18 @@ StreamingRun DiffusionScene::streaming_run(std::function<void(const SceneProgres
 }
 
 std::unique_ptr<SceneArray> DiffusionScene::new_array(int64_t rows) const {
-  const int64_t w = grid().extent_width();
-  return in_ram ? SceneArray::in_memory(channels, rows, w) : SceneArray::mapped(tmpdir, channels, rows, w);
+  return plan.new_array(channels, rows, grid().extent_width());
+}
+
+std::unique_ptr<SceneArray> DiffusionScene::new_host_array(int64_t rows) const {
+  CanvasPlan host = plan;
+  if (host.store == CanvasStore::Device) host.store = CanvasStore::Ram;
+  return host.new_array(channels, rows, grid().extent_width());
+}
+
+BandCanvas DiffusionScene::new_canvas(std::unique_ptr<SceneArray> state, SharedRows shared) const {
+  const int64_t rows = state->height();
+  return BandCanvas(std::move(state), new_array(rows), fuser.planes(), setup.window, std::move(shared), setup.device);
 }
 
 void DiffusionScene::write_initial_noise(SceneArray& state, int64_t y0) const {
@@ -229,10 +237,12 @@ void DiffusionScene::print_estimate(int processes) const {
             << (setup.fusion == FusionMode::None ? window : setup.stride) << ", " << to_string(setup.fusion) << "; "
             << grid().size() - active << " without valid pixels skipped)\n"
             << "network evaluations: " << active * job.steps << " (" << job.steps << " steps)\n"
-            << "canvas:              " << bytes_text(2.0 * array_bytes) << " "
-            << (in_ram ? "in host RAM" : "memory-mapped under " + tmpdir) << ", at most "
-            << bytes_text(in_ram ? 2.0 * array_bytes + band_bytes : band_bytes) << " of RAM (--max-ram "
-            << bytes_text(max_ram) << ")\n"
+            << "canvas:              " << bytes_text(2.0 * plan.needs.array) << " " << plan.where() << ", "
+            << (plan.store == CanvasStore::Device
+                    ? bytes_text(plan.device_bytes()) + " with the condition (--max-device-mem " +
+                          bytes_text(plan.max_device) + ")"
+                    : "at most " + bytes_text(plan.ram_bytes()) + " of RAM (--max-ram " + bytes_text(plan.max_ram) + ")")
+            << "\n"
             << "estimated time:      " << clock_time(seconds) << " on " << setup.device.str()
             << (processes > 1 ? " x " + std::to_string(processes) + " processes" : "") << " ("
             << format_number(std::round(per_window * 1e4) / 10.0) << " ms per window-step, timed)\n";

@@ -13,6 +13,7 @@
 
 #include "diffusion_job.hpp"
 #include "geosr/core/canvas/band_canvas.hpp"
+#include "geosr/core/canvas/canvas_plan.hpp"
 #include "geosr/core/canvas/checkpoint.hpp"
 #include "geosr/core/canvas/condition_source.hpp"
 #include "geosr/core/canvas/scene_sampler.hpp"
@@ -32,12 +33,17 @@ struct DiffusionScene {
   bool skipped(const Window& win) const { return skip[static_cast<size_t>(win.index)]; }
   // Windows denoised per step in each row of windows.
   std::vector<int64_t> active_per_row() const;
-  // The streaming sampler over the windows with data in rows of windows [first_row, last_row).
+  // The streaming sampler over the windows with data in rows of windows [first_row, last_row). On
+  // the accelerator tier its condition is computed once into accelerator memory.
   StreamingRun streaming_run(std::function<void(const SceneProgress&)> progress,
                              std::function<void(int steps_completed)> step_completed, int64_t first_row = 0,
                              int64_t last_row = std::numeric_limits<int64_t>::max());
-  // A (C, rows, extent width) array in RAM or, when the plan says so, memory-mapped under tmpdir.
+  // A (C, rows, extent width) array of the canvas where the plan puts it.
   std::unique_ptr<SceneArray> new_array(int64_t rows) const;
+  // The same in host memory (RAM, or mapped when the plan maps): where a whole output is assembled.
+  std::unique_ptr<SceneArray> new_host_array(int64_t rows) const;
+  // A band canvas over `state` with its scratch array and the accumulator on the network's device.
+  BandCanvas new_canvas(std::unique_ptr<SceneArray> state, SharedRows shared = {}) const;
   // y_T over grid rows [y0, y1) of `state` (whose row 0 is grid row y0).
   void write_initial_noise(SceneArray& state, int64_t y0) const;
   // Prints the work, memory and time estimate of --dry-run; `processes` share the windows.
@@ -55,11 +61,8 @@ struct DiffusionScene {
   ConditionSource condition;
   std::vector<bool> skip;  // by window index: no valid pixel under it, never denoised
   int64_t active = 0;
-  // Memory: two canvas arrays and per band of window rows the accumulator, the condition and the
-  // resident rows of a mapped canvas.
-  double array_bytes = 0.0, band_bytes = 0.0, max_ram = 0.0;
-  bool in_ram = true;
-  std::string tmpdir;
+  CanvasPlan plan;  // where the canvas lives
+  std::unique_ptr<SceneArray> device_condition;  // the condition on the accelerator tier
   RunSettings settings;  // everything the output bytes depend on
   OutputSpec spec;
 };

@@ -105,7 +105,7 @@ void gather_rows(const mpi::Session& session, const std::vector<RowPart>& parts,
       const int64_t y1 = std::min(part.own1, y + step);
       torch::Tensor rows;
       if (r == me) {
-        rows = local.read({y - local_y0, 0, y1 - local_y0, width});
+        rows = local.read({y - local_y0, 0, y1 - local_y0, width}).cpu();
         if (me != 0) {
           session.send(rows.contiguous(), 0);
           continue;
@@ -178,8 +178,7 @@ int run_rank(mpi::Session& session, DiffusionJob job, IoOptions io) {
                       exchange_seconds += seconds_since(started);
                       exchanged_bytes += static_cast<double>((top.numel() + bottom.numel()) * 8);
                     }};
-  BandCanvas canvas(std::move(state), scene.new_array(part.y1 - part.y0), scene.fuser.planes(), scene.setup.window,
-                    std::move(shared));
+  BandCanvas canvas = scene.new_canvas(std::move(state), std::move(shared));
 
   StepProgress progress(completed, total, io.quiet || !root);
   const auto started = Clock::now();
@@ -210,7 +209,7 @@ int run_rank(mpi::Session& session, DiffusionJob job, IoOptions io) {
   const double step_seconds = session.max(seconds_since(started)) / std::max(1, total - first);
   const double slowest_exchange = session.max(exchange_seconds) / std::max(1, total - first);
 
-  std::unique_ptr<SceneArray> full = root ? scene.new_array(scene.grid().extent_height()) : nullptr;
+  std::unique_ptr<SceneArray> full = root ? scene.new_host_array(scene.grid().extent_height()) : nullptr;
   gather_rows(session, parts, canvas.state(), part.y0, full.get());
   if (root) {
     try {

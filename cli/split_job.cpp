@@ -84,7 +84,7 @@ int run_split_job(const DiffusionJob& job, IoOptions io) {
   check_output_path(io.dst, io.overwrite);
 
   const WindowGrid& grid = scene.grid();
-  auto full = scene.new_array(grid.extent_height());
+  auto full = scene.new_host_array(grid.extent_height());
   int ticks = -1;
   for (int i = 0; i < used; ++i) {
     settings["split_part"] = std::to_string(i);

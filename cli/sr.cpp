@@ -12,7 +12,7 @@ namespace {
 
 constexpr double kMaxScale = 100.0;
 
-double parse_positive(const std::string& text, const std::string& what) {
+double parse_positive(const std::string& text, const std::string& what, bool allow_zero = false) {
   size_t used = 0;
   double value = 0.0;
   try {
@@ -20,14 +20,14 @@ double parse_positive(const std::string& text, const std::string& what) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != text.size() || !std::isfinite(value) || value <= 0.0) {
-    throw UsageError(what + " must be a positive number (got '" + text + "')");
+  if (used == 0 || used != text.size() || !std::isfinite(value) || value < 0.0 || (value == 0.0 && !allow_zero)) {
+    throw UsageError(what + " must be a " + (allow_zero ? "non-negative" : "positive") + " number (got '" + text + "')");
   }
   return value;
 }
 
 // "512M", "8G", "1.5T", "65536" (bytes); binary multiples.
-double parse_size(const std::string& text, const std::string& what) {
+double parse_size(const std::string& text, const std::string& what, bool allow_zero = false) {
   std::string number = text;
   double unit = 1.0;
   if (!number.empty()) {
@@ -38,7 +38,7 @@ double parse_size(const std::string& text, const std::string& what) {
       number.pop_back();
     }
   }
-  return parse_positive(number, what) * unit;
+  return parse_positive(number, what, allow_zero) * unit;
 }
 
 void check_scale(double scale, const std::string& what) {
@@ -67,6 +67,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   diffusion.add_options()
       ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing")
       ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
+      ("max-device-mem", po::value<std::string>()->value_name("SIZE"), "accelerator memory the canvas may use with --device cuda (default: half the free); past it the canvas stays in host memory, 0 keeps it there")
       ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
       ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM)")
       ("resume", po::bool_switch(), "continue an interrupted run from DST.geosr-checkpoint (same options)")
@@ -101,6 +102,8 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
     static_cast<DiffusionSettings&>(job) = read_diffusion_settings(values);
     job.dry_run = values["dry-run"].as<bool>();
     if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
+    if (values.count("max-device-mem"))
+      job.max_device = parse_size(values["max-device-mem"].as<std::string>(), "--max-device-mem", /*allow_zero=*/true);
     if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();
     job.checkpoint_every = values["checkpoint-every"].as<int>();
     job.resume = values["resume"].as<bool>();

@@ -78,7 +78,7 @@ void Session::abort(int code) const {
   // mpirun forwards a rank's stderr through a pipe it stops reading once it starts killing the
   // job: a moment first, so the rank's one-line reason reaches the user.
   std::fflush(stderr);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   MPI_Abort(MPI_COMM_WORLD, code);
   std::exit(code);  // MPI_Abort does not return; this only satisfies [[noreturn]]
 }

@@ -26,17 +26,26 @@ torch::Tensor window_mean(const Window& w, int64_t channels, int64_t size) {
   return torch::upsample_bilinear2d(coarse, {size, size}, false)[0].to(torch::kFloat32);
 }
 
-// One fused step: every window adds its contribution (in `order`), then the canvas finishes.
+// One fused step: every window adds its contribution (in `order`, in batches of `batch`), then
+// the canvas finishes.
 torch::Tensor fuse(const Fuser& fuser, int64_t channels, double sigma, uint64_t seed,
                    const std::function<torch::Tensor(const Window&)>& mean,
-                   std::vector<Window> order = {}) {
+                   std::vector<Window> order = {}, size_t batch = 3) {
   const auto& grid = fuser.grid();
   if (order.empty()) order = grid.windows();
   MemoryCanvas canvas(torch::zeros({channels, grid.extent_height(), grid.extent_width()}),
                       fuser.planes());
-  for (const auto& w : order) {
-    const auto noise = window_noise(seed, 1, w.y, w.x, channels, grid.window_size());
-    canvas.accumulate(grid.footprint(w), fuser.contribution(w, mean(w), sigma, noise));
+  for (size_t first = 0; first < order.size(); first += batch) {
+    const std::vector<Window> windows(order.begin() + first, order.begin() + std::min(order.size(), first + batch));
+    std::vector<torch::Tensor> means, noises;
+    for (const auto& w : windows) {
+      means.push_back(mean(w));
+      noises.push_back(window_noise(seed, 1, w.y, w.x, channels, grid.window_size()));
+    }
+    const auto added = fuser.contributions(windows, torch::stack(means), sigma, torch::stack(noises));
+    check_fixed_point_range(added.largest);
+    for (size_t i = 0; i < windows.size(); ++i)
+      canvas.accumulate(grid.footprint(windows[i]), added.planes[static_cast<int64_t>(i)]);
   }
   canvas.finish_step(fuser);
   return canvas.state();
@@ -146,7 +155,7 @@ TEST(FusionVariance, NaiveAverageErodesAsPredicted) {
   for (auto kind : kAllKinds) check_noise_variance(FusionMode::Avg, kind, true);
 }
 
-TEST(Fusion, AccumulationDoesNotDependOnWindowOrder) {
+TEST(Fusion, AccumulationDoesNotDependOnWindowOrderOrBatch) {
   const int64_t c = 3, p = 32;
   const auto grid = WindowGrid::overlapping(90, 77, p, 20);
   const auto mean = [&](const Window& win) { return window_mean(win, c, p); };
@@ -155,11 +164,26 @@ TEST(Fusion, AccumulationDoesNotDependOnWindowOrder) {
     const auto reference = fuse(fuser, c, 0.8, 3, mean);
     auto order = grid.windows();
     std::mt19937 rng(42);
-    for (int round = 0; round < 3; ++round) {
+    for (size_t batch : {1, 4, 7}) {
       std::shuffle(order.begin(), order.end(), rng);
-      EXPECT_TRUE(torch::equal(fuse(fuser, c, 0.8, 3, mean, order), reference)) << to_string(mode);
+      EXPECT_TRUE(torch::equal(fuse(fuser, c, 0.8, 3, mean, order, batch), reference)) << to_string(mode);
     }
   }
+}
+
+TEST(Fusion, ABatchWithGarbageIsCaughtByItsLargestValue) {
+  const int64_t c = 3, p = 32;
+  const auto grid = WindowGrid::overlapping(90, 77, p, 20);
+  const Fuser fuser(FusionMode::Sdvc, grid, WeightKind::Cone);
+  const std::vector<Window> windows{grid.window(0), grid.window(1)};
+  auto means = torch::stack({window_mean(windows[0], c, p), window_mean(windows[1], c, p)});
+  const auto fine = fuser.contributions(windows, means, 0.0, {});
+  EXPECT_NO_THROW(check_fixed_point_range(fine.largest));
+  EXPECT_EQ(fine.planes.sizes(), (std::vector<int64_t>{2, 1, c, p, p}));
+  means[1][2][5][7] = std::nan("");
+  EXPECT_THROW(check_fixed_point_range(fuser.contributions(windows, means, 0.0, {}).largest), std::runtime_error);
+  means[1][2][5][7] = 3e9;
+  EXPECT_THROW(check_fixed_point_range(fuser.contributions(windows, means, 0.0, {}).largest), std::runtime_error);
 }
 
 TEST(FixedPoint, RoundTripsAndRejectsGarbage) {

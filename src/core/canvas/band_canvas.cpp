@@ -8,7 +8,7 @@ namespace geosr {
 using torch::indexing::Slice;
 
 BandCanvas::BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneArray> scratch, int planes,
-                       int64_t band_rows, SharedRows shared)
+                       int64_t band_rows, SharedRows shared, torch::Device device)
     : state_(std::move(state)), next_(std::move(scratch)), shared_(std::move(shared)) {
   if (!state_ || !next_ || state_->data().sizes() != next_->data().sizes())
     throw std::runtime_error("band canvas: state and scratch arrays must have the same shape");
@@ -16,8 +16,9 @@ BandCanvas::BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneA
   if (shared_.top < 0 || shared_.bottom < 0 || shared_.top > band_rows || shared_.bottom > band_rows ||
       shared_.top + shared_.bottom > state_->height())
     throw std::runtime_error("band canvas: shared rows must fit in one band each and not overlap");
-  band_ = torch::zeros({planes, state_->channels(), band_rows, state_->width()}, torch::kInt64);
-  held_ = torch::zeros({planes, state_->channels(), shared_.top, state_->width()}, torch::kInt64);
+  const auto sums = torch::TensorOptions().dtype(torch::kInt64).device(device);
+  band_ = torch::zeros({planes, state_->channels(), band_rows, state_->width()}, sums);
+  held_ = torch::zeros({planes, state_->channels(), shared_.top, state_->width()}, sums);
   band_top_ = shared_.first_row;
 }
 
@@ -67,7 +68,13 @@ void BandCanvas::finish_step(const Fuser& fuser) {
   while (band_top_ < stop) complete_rows_above(band_top_ + band_.size(2), fuser);
   if (shared_.top > 0 || shared_.bottom > 0) {
     torch::Tensor bottom = band_.slice(2, 0, shared_.bottom);
-    if (shared_.exchange) shared_.exchange(held_, bottom);
+    if (shared_.exchange) {
+      // The exchange sends host memory; on a CPU the tensors are the canvas's own.
+      torch::Tensor top_sums = held_.cpu(), bottom_sums = bottom.cpu();
+      shared_.exchange(top_sums, bottom_sums);
+      held_.copy_(top_sums);
+      bottom.copy_(bottom_sums);
+    }
     if (shared_.top > 0) finish_rows(shared_.first_row, held_, fuser);
     if (shared_.bottom > 0) finish_rows(stop, bottom, fuser);
     held_.zero_();

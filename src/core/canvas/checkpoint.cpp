@@ -58,10 +58,11 @@ void save_checkpoint(const std::string& path, const RunSettings& settings, int s
            << "shape=" << state.channels() << "," << state.height() << "," << state.width() << "\n\n";
     const std::string text = header.str();
     bool ok = std::fwrite(text.data(), 1, text.size(), out.get()) == text.size();
-    const float* data = state.data().data_ptr<float>();
     for_each_chunk(state, [&](int64_t c, int64_t y0, int64_t y1) {
-      const size_t count = static_cast<size_t>((y1 - y0) * state.width());
-      ok = ok && std::fwrite(data + (c * state.height() + y0) * state.width(), sizeof(float), count, out.get()) == count;
+      // Whole rows of a plane: contiguous, so a host array is written without a copy.
+      const torch::Tensor rows = state.data()[c].slice(0, y0, y1).cpu().contiguous();
+      const auto count = static_cast<size_t>(rows.numel());
+      ok = ok && std::fwrite(rows.data_ptr<float>(), sizeof(float), count, out.get()) == count;
     });
     ok = ok && std::fflush(out.get()) == 0 && fsync(fileno(out.get())) == 0;
     if (!ok) {
@@ -113,11 +114,14 @@ void load_checkpoint_state(const std::string& path, SceneArray& state) {
   std::unique_ptr<FILE, int (*)(FILE*)> in(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!in || std::fseek(in.get(), static_cast<long>(std::filesystem::file_size(path) - data_bytes), SEEK_SET) != 0)
     throw std::runtime_error(errno_message("cannot read checkpoint " + path));
-  float* data = state.data().data_ptr<float>();
   for_each_chunk(state, [&](int64_t c, int64_t y0, int64_t y1) {
-    const size_t count = static_cast<size_t>((y1 - y0) * state.width());
-    if (std::fread(data + (c * state.height() + y0) * state.width(), sizeof(float), count, in.get()) != count)
+    torch::Tensor rows = state.data()[c].slice(0, y0, y1);
+    // A host array is read into directly; an accelerator's rows go through host memory.
+    torch::Tensor host = rows.is_cpu() ? rows : torch::empty(rows.sizes(), torch::kFloat32);
+    const auto count = static_cast<size_t>(host.numel());
+    if (std::fread(host.data_ptr<float>(), sizeof(float), count, in.get()) != count)
       throw std::runtime_error("cannot read checkpoint " + path + ": file is truncated");
+    if (!rows.is_cpu()) rows.copy_(host);
   });
 }
 

@@ -35,6 +35,14 @@ std::unique_ptr<SceneArray> SceneArray::in_memory(int64_t channels, int64_t heig
   return array;
 }
 
+std::unique_ptr<SceneArray> SceneArray::on_device(torch::Device device, int64_t channels, int64_t height,
+                                                  int64_t width) {
+  check_shape(channels, height, width);
+  std::unique_ptr<SceneArray> array(new SceneArray);
+  array->data_ = torch::zeros({channels, height, width}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  return array;
+}
+
 std::unique_ptr<SceneArray> SceneArray::mapped(const std::string& directory, int64_t channels, int64_t height,
                                                int64_t width) {
   check_shape(channels, height, width);

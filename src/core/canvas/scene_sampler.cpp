@@ -29,7 +29,7 @@ std::vector<Window> processing_order(const WindowGrid& grid, const std::vector<i
 
 }  // namespace
 
-void denoise_windows(const WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
+void denoise_windows(WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
                      const RegionReader& condition, Canvas& canvas,
                      const std::function<void(const SceneProgress&)>& progress) {
   const Sampler& sampler = stepper.sampler;
@@ -44,6 +44,7 @@ void denoise_windows(const WindowStepper& stepper, const std::vector<Window>& wi
       state.windows_done = static_cast<int64_t>(last);
       if (progress) progress(state);
     }
+    stepper.check_contributions();
     canvas.finish_step(stepper.fuser);
   }
 }
@@ -64,7 +65,7 @@ torch::Tensor sample_scene(const Denoiser& denoiser, const Sampler& sampler,
                         .contiguous();
   const RegionReader read_condition = tensor_reader(cond);
   MemoryCanvas canvas(initial_noise(options.seed, channels, grid.extent()), fuser.planes());
-  const WindowStepper stepper{denoiser, sampler, fuser, options.seed, options.device};
+  WindowStepper stepper{denoiser, sampler, fuser, options.seed, options.device};
   const std::vector<Window> windows = processing_order(grid, options.window_order);
 
   denoise_windows(stepper, windows, options.batch, read_condition, canvas, options.progress);

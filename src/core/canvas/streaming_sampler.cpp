@@ -14,7 +14,7 @@ void run_streaming(const StreamingRun& run, BandCanvas& canvas, int steps_comple
     throw std::runtime_error("streaming sampler: the run has " + std::to_string(steps) + " steps, not " +
                              std::to_string(steps_completed));
   const WindowGrid& grid = run.fuser.grid();
-  const WindowStepper stepper{run.denoiser, run.sampler, run.fuser, run.seed, run.device};
+  WindowStepper stepper{run.denoiser, run.sampler, run.fuser, run.seed, run.device};
   const auto& rows = grid.origins_y();
   const auto& cols = grid.origins_x();
   const auto ncols = static_cast<int64_t>(cols.size());
@@ -43,6 +43,7 @@ void run_streaming(const StreamingRun& run, BandCanvas& canvas, int steps_comple
         if (run.progress) run.progress(progress);
       }
     }
+    stepper.check_contributions();
     canvas.finish_step(run.fuser);
     if (run.step_completed) run.step_completed(steps - t);
   }

@@ -1,22 +1,30 @@
 #include "geosr/core/canvas/window_step.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/fusion/fixed_point.hpp"
 
 namespace geosr {
 
-void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionReader& condition,
-                        Canvas& canvas) const {
+WindowStepper::WindowStepper(const Denoiser& denoiser_, const Sampler& sampler_, const Fuser& fuser_, uint64_t seed_,
+                             torch::Device device_)
+    : denoiser(denoiser_), sampler(sampler_), fuser(fuser_), seed(seed_), device(device_), upload_(device_) {}
+
+void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionReader& condition, Canvas& canvas) {
   if (batch.empty()) return;
   const WindowGrid& grid = fuser.grid();
   std::vector<torch::Tensor> conditions, states;
-  conditions.reserve(batch.size());
-  states.reserve(batch.size());
+  std::vector<std::pair<int64_t, int64_t>> origins;
+  conditions.reserve(batch.size() + 1);
+  states.reserve(batch.size() + 1);
   for (const auto& win : batch) {
     const Region footprint = grid.footprint(win);
     conditions.push_back(condition(footprint));
     states.push_back(canvas.read(footprint));
+    // Keyed by the window's place in the full grid, so a cropped grid draws the full run's noise.
+    origins.emplace_back(grid.origin_y() + win.y, grid.origin_x() + win.x);
   }
   const auto n = static_cast<int64_t>(batch.size());
   // LibTorch runs the convolutions of a batch of one through another algorithm than those of
@@ -26,28 +34,28 @@ void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionRea
     conditions.push_back(conditions.front());
     states.push_back(states.front());
   }
-  const auto float_on_device = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  const auto y_all = torch::stack(states).to(float_on_device);
-  const auto cond = torch::stack(conditions).to(float_on_device);
-  const auto level = torch::full({y_all.size(0)}, sampler.schedule().noise_level(t), float_on_device);
+  const auto y_all = upload_(states);
+  const auto cond = upload_(conditions);
+  const auto level = torch::full({y_all.size(0)}, sampler.schedule().noise_level(t),
+                                 torch::TensorOptions().dtype(torch::kFloat32).device(device));
 
   const auto eps_all = denoiser(cond, y_all, level);
   if (!eps_all.defined() || eps_all.sizes() != y_all.sizes())
     throw std::runtime_error("scene sampler: the denoiser returned a tensor of the wrong shape");
   const auto y_t = y_all.slice(0, 0, n);
   const StepTerms terms = sampler.step(y_t, eps_all.slice(0, 0, n).to(torch::kFloat32), t);
-  const auto means = terms.mean.to(torch::kCPU, torch::kFloat32);
+  const torch::Tensor noise =
+      terms.sigma > 0.0 ? window_noise(seed, t, origins, y_t.size(1), grid.window_size(), device) : torch::Tensor();
+  const Fuser::Contributions added = fuser.contributions(batch, terms.mean.to(torch::kFloat32), terms.sigma, noise);
+  largest_ = largest_.defined() ? torch::maximum(largest_, added.largest) : added.largest;
+  const torch::Tensor planes = added.planes.to(canvas.device());
+  for (int64_t i = 0; i < n; ++i) canvas.accumulate(grid.footprint(batch[i]), planes[i]);
+}
 
-  const int64_t channels = y_t.size(1), size = grid.window_size();
-  for (int64_t i = 0; i < n; ++i) {
-    const Window& win = batch[i];
-    // Keyed by the window's place in the full grid, so a cropped grid draws the full run's noise.
-    const torch::Tensor noise =
-        terms.sigma > 0.0
-            ? window_noise(seed, t, grid.origin_y() + win.y, grid.origin_x() + win.x, channels, size)
-            : torch::Tensor();
-    canvas.accumulate(grid.footprint(win), fuser.contribution(win, means[i], terms.sigma, noise));
-  }
+void WindowStepper::check_contributions() {
+  if (!largest_.defined()) return;
+  const torch::Tensor largest = std::exchange(largest_, torch::Tensor());
+  check_fixed_point_range(largest);
 }
 
 }  // namespace geosr

@@ -22,6 +22,23 @@ PhiloxCounter philox4x32_10(PhiloxCounter c, PhiloxKey k) {
   return c;
 }
 
+PhiloxWords philox4x32_10(PhiloxWords c, PhiloxKey k) {
+  constexpr int64_t kMul0 = 0xD2511F53, kMul1 = 0xCD9E8D57, kLow = 0xFFFFFFFF;
+  constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
+  // A product of two 32-bit words needs 64 unsigned bits; int64 multiplication wraps to the same
+  // bits, and only bits are used (shift then mask, so the sign never matters).
+  const auto high = [](const torch::Tensor& p) { return torch::bitwise_right_shift(p, 32).bitwise_and(kLow); };
+  for (int round = 0; round < 10; ++round) {
+    const auto p0 = c[0] * kMul0;
+    const auto p1 = c[2] * kMul1;
+    c = {high(p1).bitwise_xor(c[1]).bitwise_xor(int64_t{k[0]}), p1.bitwise_and(kLow),
+         high(p0).bitwise_xor(c[3]).bitwise_xor(int64_t{k[1]}), p0.bitwise_and(kLow)};
+    k[0] += kWeyl0;
+    k[1] += kWeyl1;
+  }
+  return c;
+}
+
 std::array<float, 4> normal4(const PhiloxCounter& counter, const PhiloxKey& key) {
   const PhiloxCounter r = philox4x32_10(counter, key);
   constexpr double kTwoPi = 6.283185307179586476925;
@@ -116,6 +133,52 @@ torch::Tensor window_noise(uint64_t seed, int64_t step, int64_t y, int64_t x, in
     }
   });
   return out;
+}
+
+torch::Tensor window_noise(uint64_t seed, int64_t step, const std::vector<std::pair<int64_t, int64_t>>& origins,
+                           int64_t channels, int64_t size, torch::Device device) {
+  if (origins.empty()) throw std::runtime_error("noise: no windows");
+  if (device.is_cpu()) {
+    std::vector<torch::Tensor> windows;
+    for (const auto& [y, x] : origins) windows.push_back(window_noise(seed, step, y, x, channels, size));
+    return torch::stack(windows);
+  }
+  const PhiloxKey key = stream_key(seed, Stream::Window);
+  const int64_t n = channels * size * size, blocks = (n + 3) / 4;
+  word(blocks, "window block count");
+  const auto count = static_cast<int64_t>(origins.size());
+  // The origins cross to the device from pinned memory without waiting: a plain copy would make
+  // the host wait for all the work queued on the device.
+  auto yx = torch::empty({2, count, 1}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device.is_cuda()));
+  int64_t* words = yx.data_ptr<int64_t>();
+  for (int64_t i = 0; i < count; ++i) {
+    words[i] = word(origins[static_cast<size_t>(i)].first, "window row");
+    words[count + i] = word(origins[static_cast<size_t>(i)].second, "window column");
+  }
+  yx = yx.to(device, /*non_blocking=*/true);
+  const auto on_device = torch::TensorOptions().dtype(torch::kInt64).device(device);
+  // The counters of window_noise: (block within the window, step, origin y, origin x), one row per window.
+  const PhiloxWords r = philox4x32_10(
+      {torch::arange(blocks, on_device).view({1, blocks}), torch::full({1, 1}, int64_t{word(step, "step")}, on_device),
+       yx[0], yx[1]},
+      key);
+  // Box-Muller with normal4's operations in normal4's order.
+  constexpr double kTwoPi = 6.283185307179586476925;
+  constexpr double kInv32 = 1.0 / 4294967296.0;
+  const auto uniform = [&](const torch::Tensor& w) { return (w.to(torch::kFloat64) + 0.5) * kInv32; };
+  std::vector<torch::Tensor> lanes;
+  for (int pair = 0; pair < 2; ++pair) {
+    const auto radius = torch::sqrt(-2.0 * torch::log(uniform(r[2 * pair])));
+    const auto angle = kTwoPi * uniform(r[2 * pair + 1]);
+    lanes.push_back((radius * torch::cos(angle)).to(torch::kFloat32));
+    lanes.push_back((radius * torch::sin(angle)).to(torch::kFloat32));
+  }
+  // Element e of a window is lane e % 4 of block e / 4.
+  return torch::stack(lanes, 2)
+      .expand({count, blocks, 4})
+      .reshape({count, 4 * blocks})
+      .slice(1, 0, n)
+      .reshape({count, channels, size, size});
 }
 
 torch::Tensor pixel_noise(uint64_t seed, int64_t step, int64_t channels, const Region& region) {

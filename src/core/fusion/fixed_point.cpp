@@ -6,12 +6,20 @@ namespace geosr {
 
 torch::Tensor to_fixed_point(const torch::Tensor& values) {
   const auto v = values.to(torch::kFloat64);
+  if (v.numel()) check_fixed_point_range(v.abs().max());
+  return to_fixed_point_unchecked(v);
+}
+
+torch::Tensor to_fixed_point_unchecked(const torch::Tensor& values) {
+  return torch::round(values.to(torch::kFloat64) * kFixedPointScale).to(torch::kInt64);
+}
+
+void check_fixed_point_range(const torch::Tensor& largest) {
   // NaN fails the comparison too, because max() propagates it.
-  const double largest = v.numel() ? v.abs().max().item<double>() : 0.0;
-  if (!(largest < kFixedPointLimit))
-    throw std::runtime_error("fusion: non-finite or out-of-range value (" + std::to_string(largest) +
+  const double value = largest.item<double>();
+  if (!(value < kFixedPointLimit))
+    throw std::runtime_error("fusion: non-finite or out-of-range value (" + std::to_string(value) +
                              ") in a window contribution");
-  return torch::round(v * kFixedPointScale).to(torch::kInt64);
 }
 
 torch::Tensor from_fixed_point(const torch::Tensor& sums) {

@@ -5,6 +5,11 @@
 
 #include <torch/torch.h>
 
+#ifdef GEOSR_WITH_CUDA
+#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
+#endif
+
 namespace geosr {
 
 void configure_threads(int threads) {
@@ -16,6 +21,18 @@ void configure_threads(int threads) {
   }
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
+}
+
+double accelerator_free_bytes(const c10::Device& device) {
+#ifdef GEOSR_WITH_CUDA
+  if (device.is_cuda()) {
+    const c10::cuda::CUDAGuard on(device);
+    size_t free = 0, total = 0;
+    if (cudaMemGetInfo(&free, &total) == cudaSuccess) return static_cast<double>(free);
+  }
+#endif
+  (void)device;
+  return 0.0;
 }
 
 }  // namespace geosr

@@ -31,14 +31,17 @@ struct SharedRows {
 class BandCanvas : public Canvas {
  public:
   // `state` holds y_t of the first step to run, `scratch` has the same shape; band_rows is the
-  // window size (the rows one row of windows touches). Regions are in grid coordinates.
+  // window size (the rows one row of windows touches). Regions are in grid coordinates. The
+  // accumulator lives on `device`, where the contributions are computed, whatever the arrays' place:
+  // only finished rows then cross to the arrays, once per row of windows.
   BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneArray> scratch, int planes, int64_t band_rows,
-             SharedRows shared = {});
+             SharedRows shared = {}, torch::Device device = torch::kCPU);
 
   torch::Tensor read(const Region& region) override;
   // The region must lie inside the current band (rows [band_top, band_top + band_rows)).
   void accumulate(const Region& region, const torch::Tensor& planes) override;
   void finish_step(const Fuser& fuser) override;
+  torch::Device device() const override { return band_.device(); }
 
   // Rows above `y` have all their contributions: finish them into y_{t-1} and move the band to y.
   void complete_rows_above(int64_t y, const Fuser& fuser);

@@ -26,6 +26,8 @@ class Canvas {
   virtual void accumulate(const Region& region, const torch::Tensor& planes) = 0;
   // Replaces y_t by y_{t-1} = fuser.finish(accumulator) and clears the accumulator.
   virtual void finish_step(const Fuser& fuser) = 0;
+  // Where the accumulator lives: contributions computed elsewhere are moved there once per batch.
+  virtual torch::Device device() const { return torch::kCPU; }
 };
 
 // The whole extent in RAM: y (C, H, W) float32 plus the int64 accumulator planes.

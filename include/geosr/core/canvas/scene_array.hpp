@@ -1,6 +1,6 @@
 #pragma once
-// Storage for one (C, H, W) float32 array of a scene (a diffusion state y_t): in RAM, or in a
-// memory-mapped file for scenes larger than RAM. The file is unlinked as soon as it is mapped, so
+// Storage for one (C, H, W) float32 array of a scene (a diffusion state y_t): in accelerator memory
+// when the scene fits there, in RAM, or in a memory-mapped file for scenes larger than RAM. The file is unlinked as soon as it is mapped, so
 // a killed process leaves nothing behind; rows that are done with can be dropped from the process's
 // resident set, which is what keeps RSS bounded however large the scene.
 
@@ -20,6 +20,8 @@ class SceneArray {
   // A sparse file in `directory` (created there, then unlinked), mapped shared.
   static std::unique_ptr<SceneArray> mapped(const std::string& directory, int64_t channels, int64_t height,
                                             int64_t width);
+  // In the memory of `device` (an accelerator): reads and writes stay there.
+  static std::unique_ptr<SceneArray> on_device(torch::Device device, int64_t channels, int64_t height, int64_t width);
   ~SceneArray();
   SceneArray(const SceneArray&) = delete;
   SceneArray& operator=(const SceneArray&) = delete;
@@ -29,9 +31,9 @@ class SceneArray {
   int64_t width() const { return data_.size(2); }
   static double bytes_per_pixel(int64_t channels) { return 4.0 * static_cast<double>(channels); }
 
-  // (C, h, w) copy of `region`.
+  // (C, h, w) copy of `region`, on the array's device.
   torch::Tensor read(const Region& region) const;
-  // Writes (C, h, w) values into `region`.
+  // Writes (C, h, w) values, from any device, into `region`.
   void write(const Region& region, const torch::Tensor& values);
   // The whole array as a tensor view (no copy).
   const torch::Tensor& data() const { return data_; }

@@ -41,7 +41,7 @@ struct SceneSamplerOptions {
 // denoiser fixes network and precision. Returns the (C, H, W) float32 sample clamped to [-1, 1].
 // Every reverse step of the stepper's sampler over `windows`, in batches of `batch`, finishing each
 // step on `canvas`: the loop the in-memory scene sampler and the region sampler share.
-void denoise_windows(const WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
+void denoise_windows(WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
                      const RegionReader& condition, Canvas& canvas,
                      const std::function<void(const SceneProgress&)>& progress = {});
 

@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -20,6 +22,11 @@ using PhiloxKey = std::array<uint32_t, 2>;
 
 PhiloxCounter philox4x32_10(PhiloxCounter counter, PhiloxKey key);
 
+// The same function elementwise over tensors of counter words (int64 holding 32-bit values,
+// broadcastable to one shape), on whatever device they are: the accelerator draws its own noise.
+using PhiloxWords = std::array<torch::Tensor, 4>;
+PhiloxWords philox4x32_10(PhiloxWords counter, PhiloxKey key);
+
 // The 4 standard normals of one Philox block (Box-Muller on word pairs (0,1) and (2,3)).
 std::array<float, 4> normal4(const PhiloxCounter& counter, const PhiloxKey& key);
 
@@ -27,6 +34,13 @@ std::array<float, 4> normal4(const PhiloxCounter& counter, const PhiloxKey& key)
 // (seed, step, y, x, channel, pixel within the window).
 torch::Tensor window_noise(uint64_t seed, int64_t step, int64_t y, int64_t x, int64_t channels,
                            int64_t size);
+
+// (n, channels, size, size) float32 noise on `device` of n windows with origins (y, x): window_noise
+// of each. A CPU computes it value by value; another device computes it itself (Philox on tensors),
+// so no noise crosses the bus. Box-Muller's log/cos/sin there are the device's, which may round a
+// value differently in the last float bit: the same device always gives the same bits.
+torch::Tensor window_noise(uint64_t seed, int64_t step, const std::vector<std::pair<int64_t, int64_t>>& origins,
+                           int64_t channels, int64_t size, torch::Device device);
 
 // (channels, h, w) float32 noise over a region of the scene, keyed by (seed, step, channel, global
 // y, global x): the same pixel gets the same value whatever region it is generated as part of.

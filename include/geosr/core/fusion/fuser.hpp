@@ -47,10 +47,14 @@ class Fuser {
   // fixed-point resolution, so raw sums of w y would lose them).
   int planes() const { return mode_ == FusionMode::Vcf ? 2 : 1; }
 
-  // What window `win` adds over its footprint: (planes, C, P, P) int64 fixed point.
-  // mean and noise: (C, P, P); noise may be undefined when sigma == 0.
-  torch::Tensor contribution(const Window& win, const torch::Tensor& mean, double sigma,
-                             const torch::Tensor& noise) const;
+  struct Contributions {
+    torch::Tensor planes;   // (n, planes, C, P, P) int64 fixed point: what each window adds over its footprint
+    torch::Tensor largest;  // 0-dim: the largest |value| converted, for check_fixed_point_range
+  };
+  // What the n windows of a batch add, computed on the device of `means`. means and noise:
+  // (n, C, P, P); noise may be undefined when sigma == 0. Not range-checked (see `largest`).
+  Contributions contributions(const std::vector<Window>& windows, const torch::Tensor& means, double sigma,
+                              const torch::Tensor& noise) const;
 
   // y_{t-1} (C, h, w) float32 over `region` from its accumulated planes (planes, C, h, w) int64.
   torch::Tensor finish(const Region& region, const torch::Tensor& sums) const;
@@ -60,15 +64,19 @@ class Fuser {
     torch::Tensor sample;  // multiplies y_i
     torch::Tensor mean;    // multiplies mu_i (undefined: 0)
   };
+  struct CachedCoefficients {
+    Coefficients host, device;  // device: a copy on the last accelerator asked for
+  };
   Fuser(FusionMode mode, WindowGrid grid, torch::Tensor weights);
-  const Coefficients& coefficients(const Window& win) const;
+  // The coefficients of `win` on `device` (copied there once per neighbourhood).
+  Coefficients coefficients(const Window& win, const torch::Device& device) const;
 
   FusionMode mode_;
   WindowGrid grid_;
   torch::Tensor weights_;  // (P, P) float64
   // Keyed by the offsets of the overlapping windows relative to the window: every interior window
   // shares one entry, so the cache stays a few dozen entries for any scene size.
-  mutable std::map<std::vector<int64_t>, Coefficients> cache_;
+  mutable std::map<std::vector<int64_t>, CachedCoefficients> cache_;
   mutable std::mutex cache_mutex_;
 };
 

@@ -1,0 +1,182 @@
+// The streaming processor on a CUDA device: noise drawn on the device, fusion and accumulation on
+// the device, batches uploaded through pinned memory on a copy stream, and the accelerator tier
+// (canvas and condition in device memory) giving the host tiers' bytes.
+// Skipped where LibTorch has no CUDA device (CI); run on the GPU machine.
+
+#include <gtest/gtest.h>
+
+#include "geosr/core/canvas/batch_upload.hpp"
+#include "geosr/core/canvas/canvas_plan.hpp"
+#include "geosr/core/canvas/checkpoint.hpp"
+#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/streaming_sampler.hpp"
+#include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/network/model_file.hpp"
+#include "geosr/core/resample/resample.hpp"
+#include "geosr/core/train/chip_dataset.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace geosr;
+
+class CudaStreaming : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
+  }
+};
+
+// A real NAIP chip as the LR scene.
+torch::Tensor naip_lr(int64_t h, int64_t w) {
+  const ChipDataset chips({(test::samples() / "chips" / "val.chips").string()});
+  return chips.normalized(1).slice(1, 0, h).slice(2, 0, w).contiguous();
+}
+
+struct Scene {
+  torch::Tensor lr;
+  Fuser fuser;
+  int64_t channels() const { return lr.size(0); }
+};
+
+Scene naip_scene(FusionMode mode) {
+  const auto lr = naip_lr(23, 19);  // 115 x 95 output: partial windows in both directions
+  return {lr, Fuser(mode, make_grid(mode, 115, 95, 32, 24), WeightKind::Cone)};
+}
+
+// The streaming core as `geosr sr` runs it, with the canvas in `store` and the network on `device`.
+torch::Tensor stream(const Denoiser& denoiser, const Sampler& sampler, const Scene& scene, CanvasStore store,
+                     torch::Device device, int64_t batch) {
+  const WindowGrid& grid = scene.fuser.grid();
+  const auto lr = scene.lr;
+  ConditionSource condition(
+      [lr](Span rows, Span cols) {
+        return LrBlock{lr.slice(1, rows.begin, rows.end).slice(2, cols.begin, cols.end),
+                       torch::ones({rows.size(), cols.size()}, torch::kBool)};
+      },
+      lr.size(1), lr.size(2), grid);
+  CanvasPlan plan;
+  plan.store = store;
+  plan.device = device;
+  plan.tmpdir = test::scratch("cuda_streaming").string();
+  const auto array = [&] { return plan.new_array(scene.channels(), grid.extent_height(), grid.extent_width()); };
+  auto state = array();
+  state->write(grid.extent(), initial_noise(5, scene.channels(), grid.extent()));
+  BandCanvas canvas(std::move(state), array(), scene.fuser.planes(), grid.window_size(), {}, device);
+  RegionReader read_condition = [&](const Region& r) { return condition.read(r); };
+  std::unique_ptr<SceneArray> on_device;
+  if (store == CanvasStore::Device) {
+    on_device = condition_array(condition, grid, device);
+    read_condition = [&](const Region& r) { return on_device->read(r); };
+  }
+  const StreamingRun run{denoiser, sampler, scene.fuser, read_condition, 5, batch, device, {}, {}, {}};
+  run_streaming(run, canvas);
+  return canvas.state().read(grid.scene()).cpu();
+}
+
+TEST_F(CudaStreaming, NoiseDrawnOnTheDeviceIsTheHostNoise) {
+  const std::vector<std::pair<int64_t, int64_t>> origins{{0, 0}, {384, 768}, {96, 40000}, {1u << 31, 7}};
+  const auto host = window_noise(21, 17, origins, 3, 64, torch::kCPU);
+  const auto device = window_noise(21, 17, origins, 3, 64, torch::kCUDA);
+  ASSERT_TRUE(device.is_cuda());
+  ASSERT_EQ(device.sizes(), host.sizes());
+  // The Philox words are integers: identical. Box-Muller's log/cos/sin are the device's, which may
+  // round differently in the last float bit.
+  const PhiloxWords words = philox4x32_10(
+      {torch::arange(4096, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA)),
+       torch::full({1}, int64_t{0xffffffff}, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA)),
+       torch::full({1}, int64_t{12345}, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA)),
+       torch::full({1}, int64_t{0x80000001}, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA))},
+      {0xDEADBEEFu, 0x01234567u});
+  for (int64_t i = 0; i < 4096; i += 97) {
+    const PhiloxCounter expected = philox4x32_10({static_cast<uint32_t>(i), 0xffffffffu, 12345u, 0x80000001u},
+                                                 {0xDEADBEEFu, 0x01234567u});
+    for (int w = 0; w < 4; ++w) ASSERT_EQ(words[w][i].item<int64_t>(), int64_t{expected[w]}) << i << " " << w;
+  }
+  const auto got = device.cpu();
+  EXPECT_LE((got - host).abs().max().item<double>(), 1e-5);
+  EXPECT_GE(torch::eq(got, host).to(torch::kFloat64).mean().item<double>(), 0.999);
+  EXPECT_TRUE(torch::equal(got, window_noise(21, 17, origins, 3, 64, torch::kCUDA).cpu())) << "not reproducible";
+}
+
+TEST_F(CudaStreaming, BatchesUploadedOnTheCopyStreamArriveIntact) {
+  const BatchUpload upload(torch::kCUDA);
+  std::vector<torch::Tensor> expected, uploaded;
+  // Many batches in flight at once, each consumed on the compute stream: a missing wait or a block
+  // of memory reused too early would show as a wrong sum.
+  for (int i = 0; i < 64; ++i) {
+    std::vector<torch::Tensor> crops;
+    for (int j = 0; j < 5; ++j) crops.push_back(torch::randn({3, 64, 64}));
+    expected.push_back(torch::stack(crops).sum({1, 2, 3}));
+    uploaded.push_back(upload(crops).sum({1, 2, 3}));
+  }
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(uploaded[i].is_cuda());
+    EXPECT_LT((uploaded[i].cpu() - expected[i]).abs().max().item<double>(), 1e-2) << "batch " << i;
+  }
+}
+
+TEST_F(CudaStreaming, TheAcceleratorTierGivesTheHostTiersBytes) {
+  // make_denoiser moves its module to the device: one copy of the same weights per device.
+  const auto tiny = [] {
+    torch::manual_seed(4);
+    return UNet(UNetConfig::preset("tiny", 3));
+  };
+  UNet gpu_model = tiny(), cpu_model = tiny();
+  const auto on_gpu = make_denoiser(gpu_model, torch::kCUDA);
+  const auto on_cpu = make_denoiser(cpu_model, torch::kCPU);
+  const auto sampler = make_sampler(SamplerKind::Ddpm, NoiseSchedule::make(ScheduleKind::Linear).respaced(3));
+  for (auto mode : {FusionMode::Sdvc, FusionMode::Vcf}) {
+    SCOPED_TRACE(to_string(mode));
+    const Scene scene = naip_scene(mode);
+    const auto ram = stream(on_gpu, *sampler, scene, CanvasStore::Ram, torch::kCUDA, 4);
+    EXPECT_GT(ram.std().item<double>(), 0.05);
+    EXPECT_TRUE(torch::equal(stream(on_gpu, *sampler, scene, CanvasStore::Device, torch::kCUDA, 4), ram));
+    EXPECT_TRUE(torch::equal(stream(on_gpu, *sampler, scene, CanvasStore::Mapped, torch::kCUDA, 4), ram));
+    // The in-memory sampler (host canvas, device network) takes the same steps.
+    SceneSamplerOptions o;
+    o.fusion = mode;
+    o.window = 32;
+    o.stride = 24;
+    o.seed = 5;
+    o.batch = 4;
+    o.device = torch::kCUDA;
+    const auto in_memory = sample_scene(on_gpu, *sampler, condition_from_lr(scene.lr, 115, 95), o);
+    EXPECT_TRUE(torch::equal(in_memory, ram.clamp(-1.0, 1.0)));
+    // And the CPU the same function, up to the devices' float rounding.
+    const auto cpu = stream(on_cpu, *sampler, scene, CanvasStore::Ram, torch::kCPU, 4);
+    EXPECT_LT((cpu - ram).abs().max().item<double>(), 2e-3);
+  }
+}
+
+TEST_F(CudaStreaming, GarbageFromTheNetworkIsRefusedBeforeTheStepIsCommitted) {
+  const Denoiser broken = [](const torch::Tensor&, const torch::Tensor& y, const torch::Tensor&) {
+    return torch::full_like(y, std::nan(""));
+  };
+  const auto sampler = make_sampler(SamplerKind::Ddpm, NoiseSchedule::make(ScheduleKind::Linear).respaced(2));
+  const Scene scene = naip_scene(FusionMode::Sdvc);
+  try {
+    stream(broken, *sampler, scene, CanvasStore::Device, torch::kCUDA, 4);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("non-finite"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CudaStreaming, ADeviceCanvasCheckpointsAndResumesThroughTheHost) {
+  auto state = SceneArray::on_device(torch::kCUDA, 3, 70, 45);
+  state->write({0, 0, 70, 45}, torch::randn({3, 70, 45}));
+  const std::string path = (test::scratch("cuda_checkpoint") / "state.ckpt").string();
+  save_checkpoint(path, {{"seed", "1"}}, 4, *state);
+  auto restored = SceneArray::on_device(torch::kCUDA, 3, 70, 45);
+  load_checkpoint_state(path, *restored);
+  EXPECT_TRUE(restored->data().is_cuda());
+  EXPECT_TRUE(torch::equal(restored->data().cpu(), state->data().cpu()));
+  auto host = SceneArray::in_memory(3, 70, 45);
+  load_checkpoint_state(path, *host);
+  EXPECT_TRUE(torch::equal(host->data(), state->data().cpu()));
+}
+
+}  // namespace
