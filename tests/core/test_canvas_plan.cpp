@@ -51,6 +51,18 @@ TEST(CanvasPlan, ArraysGoWhereThePlanSays) {
   EXPECT_TRUE(plan.new_array(2, 30, 40)->data().is_cpu());
 }
 
+TEST(SceneArray, ReadsABatchOfRegionsInOneGather) {
+  auto array = SceneArray::in_memory(3, 40, 50);
+  array->write({0, 0, 40, 50}, torch::randn({3, 40, 50}));
+  const std::vector<Region> regions{{0, 0, 16, 16}, {24, 34, 40, 50}, {5, 7, 21, 23}, {0, 0, 16, 16}};
+  const auto batch = array->read_regions(regions);
+  ASSERT_EQ(batch.sizes(), (std::vector<int64_t>{4, 3, 16, 16}));
+  for (size_t i = 0; i < regions.size(); ++i)
+    EXPECT_TRUE(torch::equal(batch[static_cast<int64_t>(i)], array->read(regions[i]))) << i;
+  EXPECT_THROW(array->read_regions({{0, 0, 16, 16}, {0, 0, 8, 16}}), std::runtime_error);
+  EXPECT_THROW(array->read_regions({{30, 40, 46, 56}}), std::runtime_error);
+}
+
 TEST(ConditionArray, HoldsWhatTheBandwiseSourceGives) {
   const ChipDataset chips({(test::samples() / "chips" / "val.chips").string()});
   const auto lr = chips.normalized(2).slice(1, 0, 21).slice(2, 0, 17).contiguous();

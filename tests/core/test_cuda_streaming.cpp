@@ -110,7 +110,7 @@ TEST_F(CudaStreaming, BatchesUploadedOnTheCopyStreamArriveIntact) {
     std::vector<torch::Tensor> crops;
     for (int j = 0; j < 5; ++j) crops.push_back(torch::randn({3, 64, 64}));
     expected.push_back(torch::stack(crops).sum({1, 2, 3}));
-    uploaded.push_back(upload(crops).sum({1, 2, 3}));
+    uploaded.push_back(upload(torch::stack(crops)).sum({1, 2, 3}));
   }
   for (int i = 0; i < 64; ++i) {
     ASSERT_TRUE(uploaded[i].is_cuda());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "geosr/core/canvas/region_indices.hpp"
+
 namespace geosr {
 
 using torch::indexing::Slice;
@@ -28,9 +30,31 @@ Region BandCanvas::local(const Region& region) const {
 
 torch::Tensor BandCanvas::read(const Region& region) { return state_->read(local(region)); }
 
-void BandCanvas::accumulate(const Region& region, const torch::Tensor& planes) {
+void BandCanvas::check_in_band(const Region& region) const {
   if (region.y0 < band_top_ || region.y1 > band_top_ + band_.size(2))
     throw std::runtime_error("band canvas: contribution outside the current band of rows");
+}
+
+torch::Tensor BandCanvas::read_windows(const std::vector<Region>& footprints) {
+  std::vector<Region> at;
+  for (const Region& r : footprints) at.push_back(local(r));
+  return state_->read_regions(at);
+}
+
+void BandCanvas::accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes) {
+  for (const Region& r : footprints) check_in_band(r);
+  const RegionIndices at = region_indices(footprints, band_top_, band_.device());
+  std::lock_guard<std::mutex> lock(mutex_);
+  // (n, planes, C, h, w) -> (planes, C, n, h, w): the shape the indexed band takes.
+  c10::List<c10::optional<torch::Tensor>> index;  // unset: the whole plane and channel dimensions
+  for (const auto& i : {c10::optional<torch::Tensor>(), c10::optional<torch::Tensor>(),
+                        c10::optional<torch::Tensor>(at.rows), c10::optional<torch::Tensor>(at.cols)})
+    index.push_back(i);
+  band_.index_put_(index, planes.permute({1, 2, 0, 3, 4}), /*accumulate=*/true);
+}
+
+void BandCanvas::accumulate(const Region& region, const torch::Tensor& planes) {
+  check_in_band(region);
   std::lock_guard<std::mutex> lock(mutex_);
   band_.index({Slice(), Slice(), Slice(region.y0 - band_top_, region.y1 - band_top_), Slice(region.x0, region.x1)})
       .add_(planes);

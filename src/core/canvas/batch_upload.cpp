@@ -20,12 +20,10 @@ BatchUpload::BatchUpload(torch::Device device) : device_(concrete(device)) {
   if (device_.is_cuda()) copy_stream_ = c10::impl::VirtualGuardImpl(device_.type()).getStreamFromGlobalPool(device_);
 }
 
-torch::Tensor BatchUpload::operator()(const std::vector<torch::Tensor>& crops) const {
-  if (!copy_stream_ || !crops.front().is_cpu()) return torch::stack(crops).to(device_, torch::kFloat32);
-  const auto& first = crops.front();
-  auto host = torch::empty({static_cast<int64_t>(crops.size()), first.size(0), first.size(1), first.size(2)},
-                           torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true));
-  torch::stack_out(host, crops);
+torch::Tensor BatchUpload::operator()(const torch::Tensor& batch) const {
+  if (!copy_stream_ || !batch.is_cpu()) return batch.to(device_, torch::kFloat32);
+  auto host = torch::empty(batch.sizes(), torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true));
+  host.copy_(batch);
   const c10::impl::VirtualGuardImpl cuda(device_.type());
   const c10::Stream compute = cuda.getStream(device_);
   torch::Tensor on_device;

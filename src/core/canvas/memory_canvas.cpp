@@ -17,6 +17,16 @@ torch::Tensor region_of(const torch::Tensor& raster, const Region& r) {
 
 }  // namespace
 
+torch::Tensor Canvas::read_windows(const std::vector<Region>& footprints) {
+  std::vector<torch::Tensor> crops;
+  for (const Region& r : footprints) crops.push_back(read(r));
+  return torch::stack(crops);
+}
+
+void Canvas::accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes) {
+  for (size_t i = 0; i < footprints.size(); ++i) accumulate(footprints[i], planes[static_cast<int64_t>(i)]);
+}
+
 MemoryCanvas::MemoryCanvas(torch::Tensor initial, int planes)
     : state_(initial.to(torch::kFloat32).contiguous()),
       accumulator_(torch::zeros({planes, state_.size(0), state_.size(1), state_.size(2)},

@@ -1,6 +1,5 @@
 #include "geosr/core/canvas/scene_array.hpp"
 
-
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -8,6 +7,7 @@
 #include <stdexcept>
 
 #include "errno_message.hpp"
+#include "geosr/core/canvas/region_indices.hpp"
 
 namespace geosr {
 
@@ -19,10 +19,14 @@ void check_shape(int64_t channels, int64_t height, int64_t width) {
   if (channels < 1 || height < 1 || width < 1) throw std::runtime_error("scene array: empty shape");
 }
 
-// The (C, h, w) view of `r`, which must be a non-empty region inside the array.
-torch::Tensor region_view(const torch::Tensor& data, const Region& r) {
+void check_inside(const torch::Tensor& data, const Region& r) {
   if (r.y0 < 0 || r.x0 < 0 || r.y1 > data.size(1) || r.x1 > data.size(2) || r.empty())
     throw std::runtime_error("scene array: region outside the array");
+}
+
+// The (C, h, w) view of `r`, which must be a non-empty region inside the array.
+torch::Tensor region_view(const torch::Tensor& data, const Region& r) {
+  check_inside(data, r);
   return data.index({Slice(), Slice(r.y0, r.y1), Slice(r.x0, r.x1)});
 }
 
@@ -72,6 +76,12 @@ SceneArray::~SceneArray() {
 }
 
 torch::Tensor SceneArray::read(const Region& r) const { return region_view(data_, r).clone(); }
+
+torch::Tensor SceneArray::read_regions(const std::vector<Region>& regions) const {
+  for (const Region& r : regions) check_inside(data_, r);
+  const RegionIndices at = region_indices(regions, 0, data_.device());
+  return data_.index({Slice(), at.rows, at.cols}).permute({1, 0, 2, 3});
+}
 
 void SceneArray::write(const Region& r, const torch::Tensor& values) { region_view(data_, r).copy_(values); }
 

@@ -15,27 +15,26 @@ WindowStepper::WindowStepper(const Denoiser& denoiser_, const Sampler& sampler_,
 void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionReader& condition, Canvas& canvas) {
   if (batch.empty()) return;
   const WindowGrid& grid = fuser.grid();
-  std::vector<torch::Tensor> conditions, states;
+  std::vector<torch::Tensor> conditions;
+  std::vector<Region> footprints;
   std::vector<std::pair<int64_t, int64_t>> origins;
-  conditions.reserve(batch.size() + 1);
-  states.reserve(batch.size() + 1);
   for (const auto& win : batch) {
-    const Region footprint = grid.footprint(win);
-    conditions.push_back(condition(footprint));
-    states.push_back(canvas.read(footprint));
+    footprints.push_back(grid.footprint(win));
+    conditions.push_back(condition(footprints.back()));
     // Keyed by the window's place in the full grid, so a cropped grid draws the full run's noise.
     origins.emplace_back(grid.origin_y() + win.y, grid.origin_x() + win.x);
   }
   const auto n = static_cast<int64_t>(batch.size());
+  torch::Tensor states = canvas.read_windows(footprints), conds = torch::stack(conditions);
   // LibTorch runs the convolutions of a batch of one through another algorithm than those of
   // larger batches (ATen's use_mkldnn heuristic), which changes the last bits of eps_hat. A lone
   // window is therefore evaluated as a pair, so that its bits never depend on its batch.
   if (n == 1) {
-    conditions.push_back(conditions.front());
-    states.push_back(states.front());
+    states = torch::cat({states, states});
+    conds = torch::cat({conds, conds});
   }
   const auto y_all = upload_(states);
-  const auto cond = upload_(conditions);
+  const auto cond = upload_(conds);
   const auto level = torch::full({y_all.size(0)}, sampler.schedule().noise_level(t),
                                  torch::TensorOptions().dtype(torch::kFloat32).device(device));
 
@@ -48,8 +47,7 @@ void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionRea
       terms.sigma > 0.0 ? window_noise(seed, t, origins, y_t.size(1), grid.window_size(), device) : torch::Tensor();
   const Fuser::Contributions added = fuser.contributions(batch, terms.mean.to(torch::kFloat32), terms.sigma, noise);
   largest_ = largest_.defined() ? torch::maximum(largest_, added.largest) : added.largest;
-  const torch::Tensor planes = added.planes.to(canvas.device());
-  for (int64_t i = 0; i < n; ++i) canvas.accumulate(grid.footprint(batch[i]), planes[i]);
+  canvas.accumulate_windows(footprints, added.planes.to(canvas.device()));
 }
 
 void WindowStepper::check_contributions() {

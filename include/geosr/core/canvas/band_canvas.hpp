@@ -42,6 +42,9 @@ class BandCanvas : public Canvas {
   void accumulate(const Region& region, const torch::Tensor& planes) override;
   void finish_step(const Fuser& fuser) override;
   torch::Device device() const override { return band_.device(); }
+  // One gather and one index_put_ per batch (integer sums: exact whatever the order).
+  torch::Tensor read_windows(const std::vector<Region>& footprints) override;
+  void accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes) override;
 
   // Rows above `y` have all their contributions: finish them into y_{t-1} and move the band to y.
   void complete_rows_above(int64_t y, const Fuser& fuser);
@@ -54,6 +57,7 @@ class BandCanvas : public Canvas {
 
  private:
   Region local(const Region& region) const;
+  void check_in_band(const Region& region) const;
   void finish_rows(int64_t y0, const torch::Tensor& sums, const Fuser& fuser);
   int64_t end_row() const { return shared_.first_row + state_->height(); }
 

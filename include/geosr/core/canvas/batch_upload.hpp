@@ -1,11 +1,10 @@
 #pragma once
 // Carries the window crops of a batch to the device the network runs on. From host memory to a
-// CUDA device the crops are stacked in pinned (page-locked) memory and copied on a stream of their
+// CUDA device the batch goes through pinned (page-locked) memory and is copied on a stream of its
 // own, so the copy of one batch runs while the device still computes the previous one; the compute
-// stream waits for that copy only. Elsewhere (CPU, or crops already on the device) it is a stack.
+// stream waits for that copy only. Elsewhere (CPU, or a batch already on the device) it is a cast.
 
 #include <optional>
-#include <vector>
 
 #include <c10/core/Stream.h>
 #include <torch/torch.h>
@@ -16,8 +15,8 @@ class BatchUpload {
  public:
   explicit BatchUpload(torch::Device device);
 
-  // (n, C, P, P) float32 on the device from n (C, P, P) crops.
-  torch::Tensor operator()(const std::vector<torch::Tensor>& crops) const;
+  // The (n, C, P, P) batch as float32 on the device.
+  torch::Tensor operator()(const torch::Tensor& batch) const;
 
  private:
   torch::Device device_;

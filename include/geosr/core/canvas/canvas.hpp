@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -28,6 +29,11 @@ class Canvas {
   virtual void finish_step(const Fuser& fuser) = 0;
   // Where the accumulator lives: contributions computed elsewhere are moved there once per batch.
   virtual torch::Device device() const { return torch::kCPU; }
+
+  // The same for a batch of same-size window footprints: y_t as (n, C, h, w), and contributions
+  // (n, planes, C, h, w) added. By default window by window; a canvas may do it in one operation.
+  virtual torch::Tensor read_windows(const std::vector<Region>& footprints);
+  virtual void accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes);
 };
 
 // The whole extent in RAM: y (C, H, W) float32 plus the int64 accumulator planes.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -33,6 +34,8 @@ class SceneArray {
 
   // (C, h, w) copy of `region`, on the array's device.
   torch::Tensor read(const Region& region) const;
+  // (n, C, h, w) copy of n same-size regions, in one indexing operation.
+  torch::Tensor read_regions(const std::vector<Region>& regions) const;
   // Writes (C, h, w) values, from any device, into `region`.
   void write(const Region& region, const torch::Tensor& values);
   // The whole array as a tensor view (no copy).
