@@ -37,15 +37,18 @@ torch::Tensor fuse(const Fuser& fuser, int64_t channels, double sigma, uint64_t 
                       fuser.planes());
   for (size_t first = 0; first < order.size(); first += batch) {
     const std::vector<Window> windows(order.begin() + first, order.begin() + std::min(order.size(), first + batch));
-    std::vector<torch::Tensor> means, noises;
+    std::vector<torch::Tensor> means;
+    std::vector<Region> footprints;
+    std::vector<std::pair<int64_t, int64_t>> origins;
     for (const auto& w : windows) {
       means.push_back(mean(w));
-      noises.push_back(window_noise(seed, 1, w.y, w.x, channels, grid.window_size()));
+      footprints.push_back(grid.footprint(w));
+      origins.emplace_back(w.y, w.x);
     }
-    const auto added = fuser.contributions(windows, torch::stack(means), sigma, torch::stack(noises));
+    const auto noise = window_noise(seed, 1, origins, channels, grid.window_size(), torch::kCPU);
+    const auto added = fuser.contributions(windows, torch::stack(means), sigma, noise);
     check_fixed_point_range(added.largest);
-    for (size_t i = 0; i < windows.size(); ++i)
-      canvas.accumulate(grid.footprint(windows[i]), added.planes[static_cast<int64_t>(i)]);
+    canvas.accumulate_windows(footprints, added.planes);
   }
   canvas.finish_step(fuser);
   return canvas.state();
