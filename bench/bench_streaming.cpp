@@ -1,5 +1,5 @@
 // Streaming processor memory and overhead (GDAL-free): runs the streaming core (band canvas,
-// band-wise condition, row-major windows) on a synthetic scene of a given output size, with the
+// condition computed once, row-major windows) on a synthetic scene of a given output size, with the
 // canvas where `geosr sr` would put it for the given limits (accelerator memory, RAM or
 // memory-mapped), and reports wall time against the pure network time, peak RSS and peak
 // accelerator memory. One size per process, so the peaks are that run's.
@@ -13,10 +13,14 @@
 // network alone, after a warm-up (cuDNN's autotuning), synchronised: "outside" is everything else,
 // of the whole run (with y_T, the condition and reading the result out) and of the steps alone.
 // `pointwise` replaces the U-Net by a per-pixel function: what is left is the processor itself,
-// which is what the memory curve is about.
+// which is what the memory curve is about. On an accelerator the steps' overhead is set by how
+// many LibTorch operations the host dispatches, so the bench also counts them per window-step
+// outside the network (top-level operations of the calling thread; each launches at most a few
+// kernels, often one).
 
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,11 +28,12 @@
 #include <stdexcept>
 #include <string>
 
+#include <ATen/record_function.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "geosr/core/canvas/canvas_plan.hpp"
-#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/condition_cache.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/network/model_file.hpp"
@@ -73,6 +78,21 @@ double peak_device_mib(const torch::Device& device) {
   return 0.0;
 }
 
+// Top-level operations dispatched by the main thread: nested ones (an operation calling another)
+// and those of LibTorch's worker threads are not dispatches of ours.
+std::atomic<int64_t> operations{0};
+thread_local int depth = 0;
+thread_local bool on_main_thread = false;
+
+std::unique_ptr<at::ObserverContext> operation_started(const at::RecordFunction&) {
+  if (on_main_thread && depth++ == 0) ++operations;
+  return nullptr;
+}
+
+void operation_ended(const at::RecordFunction&, at::ObserverContext*) {
+  if (on_main_thread) --depth;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -98,9 +118,13 @@ int main(int argc, char** argv) try {
   }
   // The run's batch sizes, replayed through the network alone afterwards.
   std::map<int64_t, int64_t> batches;
+  int64_t network_operations = 0;
   const geosr::Denoiser counted = [&](const torch::Tensor& c, const torch::Tensor& y, const torch::Tensor& level) {
     ++batches[y.size(0)];
-    return network(c, y, level);
+    const int64_t before = operations;
+    auto eps = network(c, y, level);
+    network_operations += operations - before;
+    return eps;
   };
   const auto synchronize = [&] {
     if (device.is_cuda()) torch::cuda::synchronize();
@@ -131,8 +155,8 @@ int main(int argc, char** argv) try {
                   max_device < 0 ? 0.5 * geosr::accelerator_free_bytes(device) : max_device * mib, device,
                   args.at("tmpdir"));
   const auto array = [&] { return plan.new_array(channels, grid.extent_height(), grid.extent_width()); };
-  std::printf("canvas %s; accelerator memory free %.0f MiB\n", plan.where().c_str(),
-              geosr::accelerator_free_bytes(device) / mib);
+  std::printf("canvas %s, condition %s; accelerator memory free %.0f MiB\n", plan.where().c_str(),
+              plan.where(plan.condition_store).c_str(), geosr::accelerator_free_bytes(device) / mib);
   const auto start = Clock::now();
   auto state = array();
   for (int64_t y = 0; y < grid.extent_height(); y += window) {
@@ -141,17 +165,27 @@ int main(int argc, char** argv) try {
     state->release_rows(rows.y0, rows.y1);
   }
   geosr::BandCanvas canvas(std::move(state), array(), fuser.planes(), window, {}, device);
-  geosr::RegionReader read_condition = [&](const geosr::Region& r) { return condition.read(r); };
-  std::unique_ptr<geosr::SceneArray> device_condition;
-  if (plan.store == geosr::CanvasStore::Device) {
-    device_condition = geosr::condition_array(condition, grid, device);
-    read_condition = [&](const geosr::Region& r) { return device_condition->read(r); };
-  }
-  const geosr::StreamingRun run{counted, *sampler, fuser, read_condition, 0, std::stoll(args.at("batch")), device,
-                                {}, {}, {}};
+  const geosr::Span rows{0, grid.extent_height()};
+  geosr::ConditionCache cached(condition, grid, rows,
+                               plan.new_condition_array(channels, rows.size(), grid.extent_width()));
+  const geosr::StreamingRun run{counted,
+                                *sampler,
+                                fuser,
+                                [&](const std::vector<geosr::Region>& r) { return cached.read_windows(r); },
+                                0,
+                                std::stoll(args.at("batch")),
+                                device,
+                                {},
+                                {},
+                                {}};
+  on_main_thread = true;
+  const auto counter = at::addGlobalCallback(
+      at::RecordFunctionCallback(operation_started, operation_ended).scopes({at::RecordScope::FUNCTION}));
   const auto steps_start = Clock::now();
   geosr::run_streaming(run, canvas);
   synchronize();
+  at::removeCallback(counter);
+  const double operations_per_window = double(operations - network_operations) / double(grid.size() * steps);
   const double steps_s = std::chrono::duration<double>(Clock::now() - steps_start).count();
   // Read the result out band by band, as the job's writer does.
   double checksum = 0.0;
@@ -176,14 +210,14 @@ int main(int argc, char** argv) try {
   }
 
   std::printf("%8.1f MP  %-8s %-7s %6lld windows x %d steps  wall %8.2f s (steps %8.2f s)  network %8.2f s  "
-              "outside %5.1f %% (of the steps %5.1f %%)  "
+              "outside %5.1f %% (of the steps %5.1f %%, %.1f operations per window)  "
               "peak RSS %8.1f MiB  peak device %7.1f MiB  (checksum %.3g)\n",
               double(side) * double(side) / 1e6, args.at("network").c_str(),
               plan.store == geosr::CanvasStore::Device ? "device"
               : plan.store == geosr::CanvasStore::Ram  ? "ram"
                                                        : "mapped",
               (long long)grid.size(), steps, total_s, steps_s, network_s, 100.0 * (total_s - network_s) / total_s,
-              100.0 * (steps_s - network_s) / steps_s,
+              100.0 * (steps_s - network_s) / steps_s, operations_per_window,
               peak_rss_mib(), peak_device_mib(device), checksum);
   return 0;
 } catch (const std::exception& e) {

@@ -122,7 +122,8 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
   const double max_device = job.max_device >= 0 ? job.max_device : 0.5 * accelerator_free_bytes(setup.device);
   std::string tmpdir = !job.tmpdir.empty() ? job.tmpdir : fs::absolute(io.dst).parent_path().string();
   plan = plan_canvas(canvas_needs(channels, g, fuser.planes()), max_ram, max_device, setup.device, tmpdir);
-  if (plan.store == CanvasStore::Mapped && !fs::is_directory(tmpdir))
+  const bool mapped = plan.store == CanvasStore::Mapped || plan.condition_store == CanvasStore::Mapped;
+  if (mapped && !fs::is_directory(tmpdir))
     throw std::runtime_error("--tmpdir " + tmpdir + " is not a directory");
 
   // Windows without a single valid LR pixel under them are skipped; decided once for all steps.
@@ -182,15 +183,14 @@ StreamingRun DiffusionScene::streaming_run(std::function<void(const SceneProgres
                                            std::function<void(int)> step_completed, int64_t first_row,
                                            int64_t last_row) {
   const auto columns = static_cast<int64_t>(grid().origins_x().size());
-  RegionReader read_condition = [this](const Region& r) { return condition.read(r); };
-  if (plan.store == CanvasStore::Device) {
-    if (!device_condition) device_condition = condition_array(condition, grid(), setup.device);
-    read_condition = [this](const Region& r) { return device_condition->read(r); };
-  }
+  const Span rows = window_rows(grid(), first_row, last_row);
+  if (!condition_cache || condition_cache->rows().begin != rows.begin || condition_cache->rows().end != rows.end)
+    condition_cache = std::make_unique<ConditionCache>(
+        condition, grid(), rows, plan.new_condition_array(channels, rows.size(), grid().extent_width()));
   return {setup.denoiser,
           *setup.sampler,
           fuser,
-          std::move(read_condition),
+          [this](const std::vector<Region>& footprints) { return condition_cache->read_windows(footprints); },
           job.seed,
           job.batch,
           setup.device,
@@ -237,12 +237,14 @@ void DiffusionScene::print_estimate(int processes) const {
             << (setup.fusion == FusionMode::None ? window : setup.stride) << ", " << to_string(setup.fusion) << "; "
             << grid().size() - active << " without valid pixels skipped)\n"
             << "network evaluations: " << active * job.steps << " (" << job.steps << " steps)\n"
-            << "canvas:              " << bytes_text(2.0 * plan.needs.array) << " " << plan.where() << ", "
-            << (plan.store == CanvasStore::Device
-                    ? bytes_text(plan.device_bytes()) + " with the condition (--max-device-mem " +
-                          bytes_text(plan.max_device) + ")"
-                    : "at most " + bytes_text(plan.ram_bytes()) + " of RAM (--max-ram " + bytes_text(plan.max_ram) + ")")
-            << "\n"
+            << "canvas:              " << bytes_text(2.0 * plan.needs.array) << " " << plan.where() << "\n"
+            << "condition:           " << bytes_text(plan.needs.array) << " computed once, "
+            << plan.where(plan.condition_store) << "\n"
+            << "memory:              "
+            << (setup.device.is_cpu() ? std::string()
+                                      : bytes_text(plan.device_bytes()) + " of accelerator memory (--max-device-mem " +
+                                            bytes_text(plan.max_device) + "), ")
+            << "at most " << bytes_text(plan.ram_bytes()) << " of RAM (--max-ram " << bytes_text(plan.max_ram) << ")\n"
             << "estimated time:      " << clock_time(seconds) << " on " << setup.device.str()
             << (processes > 1 ? " x " + std::to_string(processes) + " processes" : "") << " ("
             << format_number(std::round(per_window * 1e4) / 10.0) << " ms per window-step, timed)\n";

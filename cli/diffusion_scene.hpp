@@ -15,6 +15,7 @@
 #include "geosr/core/canvas/band_canvas.hpp"
 #include "geosr/core/canvas/canvas_plan.hpp"
 #include "geosr/core/canvas/checkpoint.hpp"
+#include "geosr/core/canvas/condition_cache.hpp"
 #include "geosr/core/canvas/condition_source.hpp"
 #include "geosr/core/canvas/scene_sampler.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
@@ -33,8 +34,8 @@ struct DiffusionScene {
   bool skipped(const Window& win) const { return skip[static_cast<size_t>(win.index)]; }
   // Windows denoised per step in each row of windows.
   std::vector<int64_t> active_per_row() const;
-  // The streaming sampler over the windows with data in rows of windows [first_row, last_row). On
-  // the accelerator tier its condition is computed once into accelerator memory.
+  // The streaming sampler over the windows with data in rows of windows [first_row, last_row). Its
+  // condition is computed once, over the rows those windows cover, where the plan puts it.
   StreamingRun streaming_run(std::function<void(const SceneProgress&)> progress,
                              std::function<void(int steps_completed)> step_completed, int64_t first_row = 0,
                              int64_t last_row = std::numeric_limits<int64_t>::max());
@@ -62,7 +63,7 @@ struct DiffusionScene {
   std::vector<bool> skip;  // by window index: no valid pixel under it, never denoised
   int64_t active = 0;
   CanvasPlan plan;  // where the canvas lives
-  std::unique_ptr<SceneArray> device_condition;  // the condition on the accelerator tier
+  std::unique_ptr<ConditionCache> condition_cache;  // the streaming run's condition
   RunSettings settings;  // everything the output bytes depend on
   OutputSpec spec;
 };

@@ -31,7 +31,7 @@ class CliStreaming : public ::testing::Test {
   fs::path dir, lr;
 };
 
-TEST_F(CliStreaming, MemoryMappedCanvasGivesTheSameBytes) {
+TEST_F(CliStreaming, MemoryMappedCanvasAndConditionGiveTheSameBytes) {
   fs::create_directories(dir / "tmp");
   // 255 x 255 x 3: 1.5 MiB of canvas arrays, 0.5 MiB per row of windows.
   const auto plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --max-ram 1M --tmpdir " +
@@ -40,10 +40,21 @@ TEST_F(CliStreaming, MemoryMappedCanvasGivesTheSameBytes) {
   EXPECT_NE(plan.output.find("memory-mapped under"), std::string::npos) << plan.output;
   EXPECT_NE(plan.output.find("estimated time:"), std::string::npos) << plan.output;
 
+  EXPECT_NE(plan.output.find("condition:           762.01 KiB computed once, memory-mapped under"), std::string::npos)
+      << plan.output;
+  // Room for the two arrays and a band, not for the condition beside them: it alone is mapped.
+  const auto mixed_plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --max-ram 2400K --tmpdir " +
+                                    t::quote(dir / "tmp") + " " + t::quote(lr) + " " + t::quote(dir / "x.tif"));
+  EXPECT_NE(mixed_plan.output.find("canvas:              1.49 MiB in host RAM"), std::string::npos) << mixed_plan.output;
+  EXPECT_NE(mixed_plan.output.find("computed once, memory-mapped under"), std::string::npos) << mixed_plan.output;
+
   ASSERT_EQ(geosr_run(sr("--steps 6", dir / "ram.tif")).exit_code, 0);
   const auto mapped = geosr_run(sr("--steps 6 --max-ram 1M --tmpdir " + t::quote(dir / "tmp"), dir / "mapped.tif"));
   ASSERT_EQ(mapped.exit_code, 0) << mapped.output;
   EXPECT_EQ(t::file_bytes(dir / "mapped.tif"), t::file_bytes(dir / "ram.tif"));
+  const auto mixed = geosr_run(sr("--steps 6 --max-ram 2400K --tmpdir " + t::quote(dir / "tmp"), dir / "mixed.tif"));
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.output;
+  EXPECT_EQ(t::file_bytes(dir / "mixed.tif"), t::file_bytes(dir / "ram.tif"));
   EXPECT_TRUE(fs::is_empty(dir / "tmp")) << "canvas files are gone";
 
   const auto tiny = geosr_run(sr("--steps 6 --max-ram 64K", dir / "none.tif"));

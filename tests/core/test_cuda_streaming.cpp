@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "geosr/core/canvas/batch_upload.hpp"
 #include "geosr/core/canvas/canvas_plan.hpp"
 #include "geosr/core/canvas/checkpoint.hpp"
-#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/condition_cache.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/network/model_file.hpp"
@@ -46,9 +48,10 @@ Scene naip_scene(FusionMode mode) {
   return {lr, Fuser(mode, make_grid(mode, 115, 95, 32, 24), WeightKind::Cone)};
 }
 
-// The streaming core as `geosr sr` runs it, with the canvas in `store` and the network on `device`.
+// The streaming core as `geosr sr` runs it, with the canvas in `store`, the condition in
+// `condition_store` (by default beside it) and the network on `device`.
 torch::Tensor stream(const Denoiser& denoiser, const Sampler& sampler, const Scene& scene, CanvasStore store,
-                     torch::Device device, int64_t batch) {
+                     torch::Device device, int64_t batch, std::optional<CanvasStore> condition_store = {}) {
   const WindowGrid& grid = scene.fuser.grid();
   const auto lr = scene.lr;
   ConditionSource condition(
@@ -59,19 +62,25 @@ torch::Tensor stream(const Denoiser& denoiser, const Sampler& sampler, const Sce
       lr.size(1), lr.size(2), grid);
   CanvasPlan plan;
   plan.store = store;
+  plan.condition_store = condition_store.value_or(store);
   plan.device = device;
   plan.tmpdir = test::scratch("cuda_streaming").string();
   const auto array = [&] { return plan.new_array(scene.channels(), grid.extent_height(), grid.extent_width()); };
   auto state = array();
   state->write(grid.extent(), initial_noise(5, scene.channels(), grid.extent()));
   BandCanvas canvas(std::move(state), array(), scene.fuser.planes(), grid.window_size(), {}, device);
-  RegionReader read_condition = [&](const Region& r) { return condition.read(r); };
-  std::unique_ptr<SceneArray> on_device;
-  if (store == CanvasStore::Device) {
-    on_device = condition_array(condition, grid, device);
-    read_condition = [&](const Region& r) { return on_device->read(r); };
-  }
-  const StreamingRun run{denoiser, sampler, scene.fuser, read_condition, 5, batch, device, {}, {}, {}};
+  ConditionCache cached(condition, grid, {0, grid.extent_height()},
+                        plan.new_condition_array(scene.channels(), grid.extent_height(), grid.extent_width()));
+  const StreamingRun run{denoiser,
+                         sampler,
+                         scene.fuser,
+                         [&](const std::vector<Region>& r) { return cached.read_windows(r); },
+                         5,
+                         batch,
+                         device,
+                         {},
+                         {},
+                         {}};
   run_streaming(run, canvas);
   return canvas.state().read(grid.scene()).cpu();
 }
@@ -135,6 +144,9 @@ TEST_F(CudaStreaming, TheAcceleratorTierGivesTheHostTiersBytes) {
     EXPECT_GT(ram.std().item<double>(), 0.05);
     EXPECT_TRUE(torch::equal(stream(on_gpu, *sampler, scene, CanvasStore::Device, torch::kCUDA, 4), ram));
     EXPECT_TRUE(torch::equal(stream(on_gpu, *sampler, scene, CanvasStore::Mapped, torch::kCUDA, 4), ram));
+    // A host canvas with the condition on the accelerator (it alone fits there).
+    EXPECT_TRUE(torch::equal(
+        stream(on_gpu, *sampler, scene, CanvasStore::Mapped, torch::kCUDA, 4, CanvasStore::Device), ram));
     // The in-memory sampler (host canvas, device network) takes the same steps.
     SceneSamplerOptions o;
     o.fusion = mode;

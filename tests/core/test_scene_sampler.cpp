@@ -1,5 +1,5 @@
 // The in-memory scene sampler end to end: an oracle recovers the scene through every fusion mode,
-// output bytes do not depend on batch size, window order or threads (with a real U-Net), and the
+// output bytes do not depend on batch size, groups, window order or threads (with a real U-Net), and the
 // tiled baseline shows seams where joint denoising does not.
 
 #include <gtest/gtest.h>
@@ -133,6 +133,12 @@ TEST(SceneSampler, OutputBytesDoNotDependOnBatchOrOrder) {
       opt.batch = batch;
       EXPECT_TRUE(torch::equal(sample_scene(denoiser, *sampler, scene, opt), reference)) << "batch " << batch;
     }
+    // Groups of windows sharing one pass of everything but the network (as on an accelerator):
+    // 7 windows in batches of 3, 3 and a lone one.
+    opt.batch = 3;
+    opt.group = 7;
+    EXPECT_TRUE(torch::equal(sample_scene(denoiser, *sampler, scene, opt), reference)) << "groups";
+    opt.group = 0;
     const int64_t windows = make_grid(mode, 90, 70, 32, 24).size();
     opt.window_order.resize(windows);
     std::iota(opt.window_order.begin(), opt.window_order.end(), 0);

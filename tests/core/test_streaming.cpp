@@ -1,5 +1,5 @@
-// The streaming processor's core: row-band canvas, on-demand condition and NoData skipping give the
-// in-memory sampler's bytes, in RAM and in memory-mapped files alike, on a real NAIP scene.
+// The streaming processor's core: row-band canvas, condition computed once and NoData skipping give
+// the in-memory sampler's bytes, in RAM and in memory-mapped files alike, on a real NAIP scene.
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/canvas/condition_cache.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/distributed/row_partition.hpp"
@@ -55,6 +55,7 @@ Streamed stream(const Denoiser& denoiser, const Sampler& sampler, const torch::T
                                        grid.extent_width())
                   : SceneArray::in_memory(c, grid.extent_height(), grid.extent_width());
   };
+  ConditionCache cached(condition, grid, {0, grid.extent_height()}, array());
   auto state = array();
   state->write(grid.extent(), initial_noise(o.seed, c, grid.extent()));
   BandCanvas canvas(std::move(state), array(), fuser.planes(), grid.window_size());
@@ -62,7 +63,7 @@ Streamed stream(const Denoiser& denoiser, const Sampler& sampler, const torch::T
   const StreamingRun run{denoiser,
                          sampler,
                          fuser,
-                         [&](const Region& r) { return condition.read(r); },
+                         [&](const std::vector<Region>& r) { return cached.read_windows(r); },
                          o.seed,
                          batch,
                          torch::kCPU,
@@ -202,6 +203,9 @@ TEST_F(Streaming, PartsExchangingTheirSharedRowsGiveTheOneCanvasBytes) {
       ranks.emplace_back([&, r] {
         const RowPart& part = parts[static_cast<size_t>(r)];
         ConditionSource condition(reader_of(lr, valid), lr.size(1), lr.size(2), grid);
+        // Only the rows this part's windows cover.
+        const Span rows = window_rows(grid, part.first, part.last);
+        ConditionCache cached(condition, grid, rows, SceneArray::in_memory(3, rows.size(), grid.extent_width()));
         auto state = SceneArray::in_memory(3, part.y1 - part.y0, grid.extent_width());
         state->write({0, 0, part.y1 - part.y0, grid.extent_width()},
                      initial_noise(o.seed, 3, {part.y0, 0, part.y1, grid.extent_width()}));
@@ -214,7 +218,8 @@ TEST_F(Streaming, PartsExchangingTheirSharedRowsGiveTheOneCanvasBytes) {
         BandCanvas canvas(std::move(state), SceneArray::in_memory(3, part.y1 - part.y0, grid.extent_width()),
                           fuser.planes(), grid.window_size(), std::move(shared));
         const auto columns = static_cast<int64_t>(grid.origins_x().size());
-        const StreamingRun run{denoiser, *sampler, fuser, [&](const Region& reg) { return condition.read(reg); },
+        const StreamingRun run{denoiser, *sampler, fuser,
+                               [&](const std::vector<Region>& reg) { return cached.read_windows(reg); },
                                o.seed, 2, torch::kCPU,
                                [&](const Window& win) {
                                  return win.index / columns < part.first || win.index / columns >= part.last;

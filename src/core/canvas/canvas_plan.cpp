@@ -11,6 +11,21 @@ namespace {
 
 std::string mebibytes(double bytes) { return std::to_string(static_cast<int64_t>(std::ceil(bytes / (1 << 20)))) + " MiB"; }
 
+std::unique_ptr<SceneArray> array_in(const CanvasPlan& plan, CanvasStore store, int64_t channels, int64_t rows,
+                                     int64_t width) {
+  switch (store) {
+    case CanvasStore::Device: return SceneArray::on_device(plan.device, channels, rows, width);
+    case CanvasStore::Ram: return SceneArray::in_memory(channels, rows, width);
+    case CanvasStore::Mapped: return SceneArray::mapped(plan.tmpdir, channels, rows, width);
+  }
+  throw std::logic_error("canvas plan: unknown store");
+}
+
+// Bytes of the arrays (2 state arrays, 1 condition) that the plan puts in `store`.
+double bytes_in(const CanvasPlan& plan, CanvasStore store) {
+  return ((plan.store == store ? 2.0 : 0.0) + (plan.condition_store == store ? 1.0 : 0.0)) * plan.needs.array;
+}
+
 }  // namespace
 
 CanvasNeeds canvas_needs(int64_t channels, const WindowGrid& grid, int planes) {
@@ -21,21 +36,16 @@ CanvasNeeds canvas_needs(int64_t channels, const WindowGrid& grid, int planes) {
               3.0 * SceneArray::bytes_per_pixel(channels) * band_pixels};
 }
 
-double CanvasPlan::device_bytes() const {
-  // Two state arrays and the condition; the accumulator band is the network device's in any case.
-  return store == CanvasStore::Device ? 3.0 * needs.array : 0.0;
-}
+// The accumulator band is the network device's in any case; the host needs its band of rows unless
+// nothing is on the host.
+double CanvasPlan::device_bytes() const { return bytes_in(*this, CanvasStore::Device); }
 
 double CanvasPlan::ram_bytes() const {
-  switch (store) {
-    case CanvasStore::Device: return 0.0;
-    case CanvasStore::Ram: return 2.0 * needs.array + needs.band;
-    case CanvasStore::Mapped: return needs.band;
-  }
-  return 0.0;
+  if (store == CanvasStore::Device) return 0.0;
+  return bytes_in(*this, CanvasStore::Ram) + needs.band;
 }
 
-std::string CanvasPlan::where() const {
+std::string CanvasPlan::where(CanvasStore store) const {
   switch (store) {
     case CanvasStore::Device: return "in accelerator memory (" + device.str() + ")";
     case CanvasStore::Ram: return "in host RAM";
@@ -45,12 +55,11 @@ std::string CanvasPlan::where() const {
 }
 
 std::unique_ptr<SceneArray> CanvasPlan::new_array(int64_t channels, int64_t rows, int64_t width) const {
-  switch (store) {
-    case CanvasStore::Device: return SceneArray::on_device(device, channels, rows, width);
-    case CanvasStore::Ram: return SceneArray::in_memory(channels, rows, width);
-    case CanvasStore::Mapped: return SceneArray::mapped(tmpdir, channels, rows, width);
-  }
-  throw std::logic_error("canvas plan: unknown store");
+  return array_in(*this, store, channels, rows, width);
+}
+
+std::unique_ptr<SceneArray> CanvasPlan::new_condition_array(int64_t channels, int64_t rows, int64_t width) const {
+  return array_in(*this, condition_store, channels, rows, width);
 }
 
 CanvasPlan plan_canvas(const CanvasNeeds& needs, double max_ram, double max_device, torch::Device device,
@@ -61,9 +70,14 @@ CanvasPlan plan_canvas(const CanvasNeeds& needs, double max_ram, double max_devi
   plan.max_device = device.is_cpu() ? 0.0 : max_device;
   plan.device = device;
   plan.tmpdir = std::move(tmpdir);
-  plan.store = CanvasStore::Device;
-  if (plan.device_bytes() > plan.max_device) plan.store = CanvasStore::Ram;
-  if (plan.ram_bytes() > max_ram) plan.store = CanvasStore::Mapped;
+  plan.store = plan.condition_store = CanvasStore::Device;
+  if (plan.device_bytes() > plan.max_device) {
+    plan.store = CanvasStore::Ram;
+    if (plan.device_bytes() > plan.max_device) plan.condition_store = CanvasStore::Ram;
+    if (plan.ram_bytes() > max_ram && plan.condition_store == CanvasStore::Ram)
+      plan.condition_store = CanvasStore::Mapped;
+    if (plan.ram_bytes() > max_ram) plan.store = CanvasStore::Mapped;
+  }
   if (plan.ram_bytes() > max_ram)
     throw std::runtime_error("--max-ram " + mebibytes(max_ram) + " is below the " + mebibytes(needs.band) +
                              " one row of windows needs at this width");

@@ -58,15 +58,4 @@ bool ConditionSource::any_valid(const Region& region) const {
   return reader_(rows, cols).valid.any().item<bool>();
 }
 
-std::unique_ptr<SceneArray> condition_array(ConditionSource& source, const WindowGrid& grid, torch::Device device) {
-  std::unique_ptr<SceneArray> array;
-  for (int64_t y = 0; y < grid.extent_height(); y += grid.window_size()) {
-    const Region rows{y, 0, std::min(grid.extent_height(), y + grid.window_size()), grid.extent_width()};
-    const torch::Tensor values = source.read(rows);
-    if (!array) array = SceneArray::on_device(device, values.size(0), grid.extent_height(), grid.extent_width());
-    array->write(rows, values);
-  }
-  return array;
-}
-
 }  // namespace geosr

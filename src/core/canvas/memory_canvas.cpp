@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "geosr/core/canvas/canvas.hpp"
+#include "geosr/core/canvas/region_indices.hpp"
 
 namespace geosr {
 
@@ -47,8 +48,11 @@ void MemoryCanvas::finish_step(const Fuser& fuser) {
   accumulator_.zero_();
 }
 
-RegionReader tensor_reader(torch::Tensor raster) {
-  return [raster](const Region& r) { return region_of(raster, r); };
+WindowsReader tensor_reader(torch::Tensor raster) {
+  return [raster](const std::vector<Region>& regions) {
+    for (const Region& r : regions) region_of(raster, r);  // the bounds check
+    return gather_regions(raster, regions, 0);
+  };
 }
 
 }  // namespace geosr

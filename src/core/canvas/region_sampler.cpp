@@ -20,10 +20,10 @@ torch::Tensor sample_region(const RegionRun& run, const Region& block, int64_t h
   const Region placed{oy, ox, oy + grid.extent_height(), ox + grid.extent_width()};  // in the full grid
 
   const torch::Tensor condition = run.condition(placed).to(torch::kFloat32).contiguous();
-  const RegionReader read_condition = tensor_reader(condition);
+  const WindowsReader read_condition = tensor_reader(condition);
   MemoryCanvas canvas(initial_noise(run.seed, condition.size(0), placed), fuser.planes());
-  WindowStepper stepper{run.denoiser, run.sampler, fuser, run.seed, run.device};
-  denoise_windows(stepper, grid.windows(), run.batch, read_condition, canvas);
+  WindowStepper stepper{run.denoiser, run.sampler, fuser, run.seed, run.batch, run.device};
+  denoise_windows(stepper, grid.windows(), read_condition, canvas);
   return canvas.read({block.y0 - oy, block.x0 - ox, block.y1 - oy, block.x1 - ox}).clamp(-1.0, 1.0);
 }
 

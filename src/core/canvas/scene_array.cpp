@@ -79,8 +79,7 @@ torch::Tensor SceneArray::read(const Region& r) const { return region_view(data_
 
 torch::Tensor SceneArray::read_regions(const std::vector<Region>& regions) const {
   for (const Region& r : regions) check_inside(data_, r);
-  const RegionIndices at = region_indices(regions, 0, data_.device());
-  return data_.index({Slice(), at.rows, at.cols}).permute({1, 0, 2, 3});
+  return gather_regions(data_, regions, 0);
 }
 
 void SceneArray::write(const Region& r, const torch::Tensor& values) { region_view(data_, r).copy_(values); }

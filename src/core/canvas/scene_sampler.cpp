@@ -29,8 +29,8 @@ std::vector<Window> processing_order(const WindowGrid& grid, const std::vector<i
 
 }  // namespace
 
-void denoise_windows(WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
-                     const RegionReader& condition, Canvas& canvas,
+void denoise_windows(WindowStepper& stepper, const std::vector<Window>& windows, const WindowsReader& condition,
+                     Canvas& canvas,
                      const std::function<void(const SceneProgress&)>& progress) {
   const Sampler& sampler = stepper.sampler;
   SceneProgress state;
@@ -38,8 +38,9 @@ void denoise_windows(WindowStepper& stepper, const std::vector<Window>& windows,
   state.windows = static_cast<int64_t>(windows.size());
   for (int t = sampler.steps() - 1; t >= 0; --t) {
     state.step = sampler.steps() - 1 - t;
-    for (size_t first = 0; first < windows.size(); first += static_cast<size_t>(batch)) {
-      const size_t last = std::min(windows.size(), first + static_cast<size_t>(batch));
+    const auto group = static_cast<size_t>(stepper.group());
+    for (size_t first = 0; first < windows.size(); first += group) {
+      const size_t last = std::min(windows.size(), first + group);
       stepper.run(t, {windows.begin() + first, windows.begin() + last}, condition, canvas);
       state.windows_done = static_cast<int64_t>(last);
       if (progress) progress(state);
@@ -63,12 +64,12 @@ torch::Tensor sample_scene(const Denoiser& denoiser, const Sampler& sampler,
   const auto cond = reflect_pad(condition.to(torch::kCPU, torch::kFloat32), grid.extent_height(),
                                 grid.extent_width())
                         .contiguous();
-  const RegionReader read_condition = tensor_reader(cond);
+  const WindowsReader read_condition = tensor_reader(cond);
   MemoryCanvas canvas(initial_noise(options.seed, channels, grid.extent()), fuser.planes());
-  WindowStepper stepper{denoiser, sampler, fuser, options.seed, options.device};
+  WindowStepper stepper{denoiser, sampler, fuser, options.seed, options.batch, options.device, options.group};
   const std::vector<Window> windows = processing_order(grid, options.window_order);
 
-  denoise_windows(stepper, windows, options.batch, read_condition, canvas, options.progress);
+  denoise_windows(stepper, windows, read_condition, canvas, options.progress);
   const Region scene = grid.scene();
   return canvas.read(scene).clamp(-1.0, 1.0);
 }

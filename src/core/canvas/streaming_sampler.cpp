@@ -8,13 +8,13 @@
 namespace geosr {
 
 void run_streaming(const StreamingRun& run, BandCanvas& canvas, int steps_completed) {
-  if (run.batch <= 0) throw std::runtime_error("streaming sampler: batch must be positive");
   const int steps = run.sampler.steps();
   if (steps_completed < 0 || steps_completed > steps)
     throw std::runtime_error("streaming sampler: the run has " + std::to_string(steps) + " steps, not " +
                              std::to_string(steps_completed));
   const WindowGrid& grid = run.fuser.grid();
-  WindowStepper stepper{run.denoiser, run.sampler, run.fuser, run.seed, run.device};
+  WindowStepper stepper{run.denoiser, run.sampler, run.fuser, run.seed, run.batch, run.device};
+  const auto group = static_cast<size_t>(stepper.group());
   const auto& rows = grid.origins_y();
   const auto& cols = grid.origins_x();
   const auto ncols = static_cast<int64_t>(cols.size());
@@ -36,8 +36,8 @@ void run_streaming(const StreamingRun& run, BandCanvas& canvas, int steps_comple
     for (size_t r = 0; r < rows.size(); ++r) {
       canvas.complete_rows_above(rows[r], run.fuser);
       const auto& row = active[r];
-      for (size_t first = 0; first < row.size(); first += static_cast<size_t>(run.batch)) {
-        const size_t last = std::min(row.size(), first + static_cast<size_t>(run.batch));
+      for (size_t first = 0; first < row.size(); first += group) {
+        const size_t last = std::min(row.size(), first + group);
         stepper.run(t, {row.begin() + first, row.begin() + last}, run.condition, canvas);
         progress.windows_done += static_cast<int64_t>(last - first);
         if (run.progress) run.progress(progress);

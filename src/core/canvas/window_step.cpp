@@ -1,5 +1,6 @@
 #include "geosr/core/canvas/window_step.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -8,44 +9,63 @@
 
 namespace geosr {
 
-WindowStepper::WindowStepper(const Denoiser& denoiser_, const Sampler& sampler_, const Fuser& fuser_, uint64_t seed_,
-                             torch::Device device_)
-    : denoiser(denoiser_), sampler(sampler_), fuser(fuser_), seed(seed_), device(device_), upload_(device_) {}
+namespace {
 
-void WindowStepper::run(int t, const std::vector<Window>& batch, const RegionReader& condition, Canvas& canvas) {
-  if (batch.empty()) return;
+// Values (channels x pixels) of the windows of one call of run: 4 Mi, 85 windows of 3 x 128 x 128.
+constexpr int64_t kGroupValues = int64_t{1} << 22;
+
+}  // namespace
+
+WindowStepper::WindowStepper(const Denoiser& denoiser_, const Sampler& sampler_, const Fuser& fuser_, uint64_t seed_,
+                             int64_t batch_, torch::Device device_, int64_t group)
+    : denoiser(denoiser_), sampler(sampler_), fuser(fuser_), seed(seed_), batch(batch_), device(device_),
+      group_(group),
+      upload_(device_) {
+  if (batch <= 0) throw std::runtime_error("scene sampler: batch must be positive");
+  if (group_ < 0) throw std::runtime_error("scene sampler: a group of windows must not be negative");
+  if (group_ > 0) return;
+  // On the CPU dispatch costs next to nothing: a group is one batch, so progress and interruption
+  // (between calls) keep the pace of the network. The channels are not known before the first
+  // crop: 3 (RGB) sizes the group, 4 bands make it a third larger in memory, still small.
+  const int64_t window_values = 3 * fuser.grid().window_size() * fuser.grid().window_size();
+  group_ = device.is_cpu() ? batch : batch * std::max<int64_t>(1, kGroupValues / (batch * window_values));
+}
+
+void WindowStepper::run(int t, const std::vector<Window>& windows, const WindowsReader& condition, Canvas& canvas) {
+  if (windows.empty()) return;
   const WindowGrid& grid = fuser.grid();
-  std::vector<torch::Tensor> conditions;
   std::vector<Region> footprints;
   std::vector<std::pair<int64_t, int64_t>> origins;
-  for (const auto& win : batch) {
+  for (const auto& win : windows) {
     footprints.push_back(grid.footprint(win));
-    conditions.push_back(condition(footprints.back()));
     // Keyed by the window's place in the full grid, so a cropped grid draws the full run's noise.
     origins.emplace_back(grid.origin_y() + win.y, grid.origin_x() + win.x);
   }
-  const auto n = static_cast<int64_t>(batch.size());
-  torch::Tensor states = canvas.read_windows(footprints), conds = torch::stack(conditions);
-  // LibTorch runs the convolutions of a batch of one through another algorithm than those of
-  // larger batches (ATen's use_mkldnn heuristic), which changes the last bits of eps_hat. A lone
-  // window is therefore evaluated as a pair, so that its bits never depend on its batch.
-  if (n == 1) {
-    states = torch::cat({states, states});
-    conds = torch::cat({conds, conds});
-  }
-  const auto y_all = upload_(states);
-  const auto cond = upload_(conds);
-  const auto level = torch::full({y_all.size(0)}, sampler.schedule().noise_level(t),
+  const auto n = static_cast<int64_t>(windows.size());
+  const auto y_t = upload_(canvas.read_windows(footprints));
+  const auto cond = upload_(condition(footprints));
+  const auto level = torch::full({std::max<int64_t>(batch, 2)}, sampler.schedule().noise_level(t),
                                  torch::TensorOptions().dtype(torch::kFloat32).device(device));
-
-  const auto eps_all = denoiser(cond, y_all, level);
-  if (!eps_all.defined() || eps_all.sizes() != y_all.sizes())
-    throw std::runtime_error("scene sampler: the denoiser returned a tensor of the wrong shape");
-  const auto y_t = y_all.slice(0, 0, n);
-  const StepTerms terms = sampler.step(y_t, eps_all.slice(0, 0, n).to(torch::kFloat32), t);
+  std::vector<torch::Tensor> eps;
+  for (int64_t first = 0; first < n; first += batch) {
+    const int64_t size = std::min(batch, n - first);
+    torch::Tensor y = y_t.slice(0, first, first + size), c = cond.slice(0, first, first + size);
+    // LibTorch runs the convolutions of a batch of one through another algorithm than those of
+    // larger batches (ATen's use_mkldnn heuristic), which changes the last bits of eps_hat. A lone
+    // window is therefore evaluated as a pair, so that its bits never depend on its batch.
+    if (size == 1) {
+      y = torch::cat({y, y});
+      c = torch::cat({c, c});
+    }
+    const auto e = denoiser(c, y, level.slice(0, 0, y.size(0)));
+    if (!e.defined() || e.sizes() != y.sizes())
+      throw std::runtime_error("scene sampler: the denoiser returned a tensor of the wrong shape");
+    eps.push_back(e.slice(0, 0, size));
+  }
+  const StepTerms terms = sampler.step(y_t, (eps.size() == 1 ? eps.front() : torch::cat(eps)).to(torch::kFloat32), t);
   const torch::Tensor noise =
       terms.sigma > 0.0 ? window_noise(seed, t, origins, y_t.size(1), grid.window_size(), device) : torch::Tensor();
-  const Fuser::Contributions added = fuser.contributions(batch, terms.mean.to(torch::kFloat32), terms.sigma, noise);
+  const Fuser::Contributions added = fuser.contributions(windows, terms.mean.to(torch::kFloat32), terms.sigma, noise);
   largest_ = largest_.defined() ? torch::maximum(largest_, added.largest) : added.largest;
   canvas.accumulate_windows(footprints, added.planes.to(canvas.device()));
 }

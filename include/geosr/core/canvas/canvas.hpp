@@ -16,6 +16,8 @@ namespace geosr {
 
 // Reads a (C, h, w) float32 region of a raster in grid coordinates (e.g. the condition).
 using RegionReader = std::function<torch::Tensor(const Region&)>;
+// Reads n same-size regions (a batch of window footprints) as (n, C, h, w) float32, in one go.
+using WindowsReader = std::function<torch::Tensor(const std::vector<Region>&)>;
 
 class Canvas {
  public:
@@ -53,7 +55,7 @@ class MemoryCanvas : public Canvas {
   std::mutex mutex_;
 };
 
-// Reads regions of an in-memory (C, H, W) tensor.
-RegionReader tensor_reader(torch::Tensor raster);
+// Reads batches of regions of an in-memory (C, H, W) tensor.
+WindowsReader tensor_reader(torch::Tensor raster);
 
 }  // namespace geosr

@@ -1,10 +1,12 @@
 #pragma once
 // Where the streaming processor keeps its canvas, decided from the scene's size and the memory the
 // user allows. In accelerator memory when the whole state (both arrays and the condition) fits in
-// the share given to it: then nothing crosses the bus but the finished output. Else in host RAM, the network's batches going to the
-// device and finished rows coming back. Else in memory-mapped files, which keep RAM to about one
-// band of rows whatever the scene. Device memory is thus capped by the given share on the first
-// tier and is the network's plus one band on the others: it never grows without bound.
+// the share given to it: then nothing crosses the bus but the finished output. Else in host RAM,
+// the network's batches going to the device and finished rows coming back. Else in memory-mapped
+// files, which keep RAM to about one band of rows whatever the scene. The condition, computed once,
+// goes to the fastest place left: the accelerator when it alone fits there, RAM when it fits beside
+// the arrays, else a mapped file. Device memory is thus capped by the given share, and is the
+// network's plus one band beyond it: it never grows without bound.
 
 #include <cstdint>
 #include <memory>
@@ -26,7 +28,8 @@ struct CanvasNeeds {
 CanvasNeeds canvas_needs(int64_t channels, const WindowGrid& grid, int planes);
 
 struct CanvasPlan {
-  CanvasStore store = CanvasStore::Ram;
+  CanvasStore store = CanvasStore::Ram;            // y_t and y_{t-1}
+  CanvasStore condition_store = CanvasStore::Ram;  // the condition
   CanvasNeeds needs;
   double max_ram = 0.0, max_device = 0.0;  // the limits it was planned for
   torch::Device device = torch::kCPU;      // where the network runs
@@ -35,10 +38,13 @@ struct CanvasPlan {
   // Bytes the canvas takes in accelerator memory and in host RAM.
   double device_bytes() const;
   double ram_bytes() const;
-  // "in accelerator memory (cuda:0)", "in host RAM", "memory-mapped under /tmp".
-  std::string where() const;
-  // A (channels, rows, width) array where the plan puts the canvas.
+  // "in accelerator memory (cuda:0)", "in host RAM", "memory-mapped under /tmp": of the arrays, or
+  // of the condition.
+  std::string where(CanvasStore store) const;
+  std::string where() const { return where(store); }
+  // A (channels, rows, width) array where the plan puts the canvas, or the condition.
   std::unique_ptr<SceneArray> new_array(int64_t channels, int64_t rows, int64_t width) const;
+  std::unique_ptr<SceneArray> new_condition_array(int64_t channels, int64_t rows, int64_t width) const;
 };
 
 // max_device: accelerator bytes the canvas may take (0: never on the accelerator). Throws when even

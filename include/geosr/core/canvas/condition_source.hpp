@@ -6,11 +6,9 @@
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 
 #include <torch/torch.h>
 
-#include "geosr/core/canvas/scene_array.hpp"
 #include "geosr/core/grid/window_grid.hpp"
 #include "geosr/core/resample/resample.hpp"
 
@@ -49,9 +47,5 @@ class ConditionSource {
   int64_t band_top_ = -1;
   torch::Tensor band_;      // condition rows [band_top_, band_top_ + band.size(1)) of the scene
 };
-
-// The condition over the grid's whole extent in one array on `device`, computed once, band by band:
-// on the accelerator tier it then costs neither host work nor a copy per step.
-std::unique_ptr<SceneArray> condition_array(ConditionSource& source, const WindowGrid& grid, torch::Device device);
 
 }  // namespace geosr

@@ -21,4 +21,12 @@ struct RegionIndices {
 // row). On CUDA the indices are copied from pinned memory without making the host wait.
 RegionIndices region_indices(const std::vector<Region>& regions, int64_t y_offset, torch::Device device);
 
+// (n, C, h, w) contiguous copy of the regions of a (C, H, W) tensor in one indexing operation on
+// its device, from indices made for it.
+torch::Tensor index_regions(const torch::Tensor& data, const RegionIndices& at);
+
+// The same from the regions, row `y_offset` of the regions being the tensor's row 0: one indexing
+// operation on an accelerator, a copy per region on the CPU. The caller checks the bounds.
+torch::Tensor gather_regions(const torch::Tensor& data, const std::vector<Region>& regions, int64_t y_offset);
+
 }  // namespace geosr

@@ -29,22 +29,23 @@ struct SceneSamplerOptions {
   int64_t stride = 384;
   WeightKind weights = WeightKind::Cone;
   int64_t batch = 8;
+  int64_t group = 0;  // windows per call of the stepper (0: WindowStepper's choice for the device)
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;  // where the network runs; the canvas stays on the host
   // The order windows are processed in (a permutation of grid indices); empty: row-major. The
-  // output bytes do not depend on it, nor on `batch`.
+  // output bytes do not depend on it, nor on `batch` or `group`.
   std::vector<int64_t> window_order;
   std::function<void(const SceneProgress&)> progress;
 };
 
-// condition: (C, H, W) in [-1, 1], any H, W >= 1. The sampler's schedule fixes the steps; the
-// denoiser fixes network and precision. Returns the (C, H, W) float32 sample clamped to [-1, 1].
-// Every reverse step of the stepper's sampler over `windows`, in batches of `batch`, finishing each
-// step on `canvas`: the loop the in-memory scene sampler and the region sampler share.
-void denoise_windows(WindowStepper& stepper, const std::vector<Window>& windows, int64_t batch,
-                     const RegionReader& condition, Canvas& canvas,
+// Every reverse step of the stepper's sampler over `windows`, a group of windows at a time,
+// finishing each step on `canvas`: the loop the in-memory scene sampler and the region sampler share.
+void denoise_windows(WindowStepper& stepper, const std::vector<Window>& windows, const WindowsReader& condition,
+                     Canvas& canvas,
                      const std::function<void(const SceneProgress&)>& progress = {});
 
+// condition: (C, H, W) in [-1, 1], any H, W >= 1. The sampler's schedule fixes the steps; the
+// denoiser fixes network and precision. Returns the (C, H, W) float32 sample clamped to [-1, 1].
 torch::Tensor sample_scene(const Denoiser& denoiser, const Sampler& sampler,
                            const torch::Tensor& condition, const SceneSamplerOptions& options);
 

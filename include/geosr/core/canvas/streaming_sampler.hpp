@@ -1,10 +1,10 @@
 #pragma once
 // Joint denoising of a scene of any size (the streaming processor's core): the windows are visited
 // row of windows by row of windows, top to bottom, so the canvas only needs one band of
-// accumulator and its arrays are touched sequentially. The condition is read window by window from
-// a callback, windows without a single valid pixel are skipped (no network call), and the caller
-// can observe progress, checkpoint after any step, or stop between batches by throwing from a
-// callback. For the same seed the result equals sample_scene's bit for bit.
+// accumulator and its arrays are touched sequentially. The condition is read a batch of windows at
+// a time from a callback, windows without a single valid pixel are skipped (no network call), and
+// the caller can observe progress, checkpoint after any step, or stop between batches by throwing
+// from a callback. For the same seed the result equals sample_scene's bit for bit.
 
 #include <cstdint>
 #include <functional>
@@ -18,7 +18,7 @@ struct StreamingRun {
   const Denoiser& denoiser;
   const Sampler& sampler;
   const Fuser& fuser;
-  RegionReader condition;  // condition over any window footprint, (C, P, P)
+  WindowsReader condition;  // condition over a batch of window footprints, (n, C, P, P)
   uint64_t seed = 0;
   int64_t batch = 8;
   torch::Device device = torch::kCPU;
