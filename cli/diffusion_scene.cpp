@@ -184,9 +184,11 @@ StreamingRun DiffusionScene::streaming_run(std::function<void(const SceneProgres
                                            int64_t last_row) {
   const auto columns = static_cast<int64_t>(grid().origins_x().size());
   const Span rows = window_rows(grid(), first_row, last_row);
-  if (!condition_cache || condition_cache->rows().begin != rows.begin || condition_cache->rows().end != rows.end)
+  if (!condition_cache || condition_cache->rows().begin != rows.begin || condition_cache->rows().end != rows.end) {
+    condition_cache.reset();  // before the new one: the plan has room for one condition, not two
     condition_cache = std::make_unique<ConditionCache>(
         condition, grid(), rows, plan.new_condition_array(channels, rows.size(), grid().extent_width()));
+  }
   return {setup.denoiser,
           *setup.sampler,
           fuser,

@@ -47,6 +47,12 @@ TEST_F(CliStreaming, MemoryMappedCanvasAndConditionGiveTheSameBytes) {
                                     t::quote(dir / "tmp") + " " + t::quote(lr) + " " + t::quote(dir / "x.tif"));
   EXPECT_NE(mixed_plan.output.find("canvas:              1.49 MiB in host RAM"), std::string::npos) << mixed_plan.output;
   EXPECT_NE(mixed_plan.output.find("computed once, memory-mapped under"), std::string::npos) << mixed_plan.output;
+  // Room for one array and a band: the arrays are mapped, the condition stays in RAM.
+  const auto swapped_plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --max-ram 1400K --tmpdir " +
+                                      t::quote(dir / "tmp") + " " + t::quote(lr) + " " + t::quote(dir / "x.tif"));
+  EXPECT_NE(swapped_plan.output.find("canvas:              1.49 MiB memory-mapped under"), std::string::npos)
+      << swapped_plan.output;
+  EXPECT_NE(swapped_plan.output.find("computed once, in host RAM"), std::string::npos) << swapped_plan.output;
 
   ASSERT_EQ(geosr_run(sr("--steps 6", dir / "ram.tif")).exit_code, 0);
   const auto mapped = geosr_run(sr("--steps 6 --max-ram 1M --tmpdir " + t::quote(dir / "tmp"), dir / "mapped.tif"));
@@ -55,6 +61,9 @@ TEST_F(CliStreaming, MemoryMappedCanvasAndConditionGiveTheSameBytes) {
   const auto mixed = geosr_run(sr("--steps 6 --max-ram 2400K --tmpdir " + t::quote(dir / "tmp"), dir / "mixed.tif"));
   ASSERT_EQ(mixed.exit_code, 0) << mixed.output;
   EXPECT_EQ(t::file_bytes(dir / "mixed.tif"), t::file_bytes(dir / "ram.tif"));
+  const auto swapped = geosr_run(sr("--steps 6 --max-ram 1400K --tmpdir " + t::quote(dir / "tmp"), dir / "swapped.tif"));
+  ASSERT_EQ(swapped.exit_code, 0) << swapped.output;
+  EXPECT_EQ(t::file_bytes(dir / "swapped.tif"), t::file_bytes(dir / "ram.tif"));
   EXPECT_TRUE(fs::is_empty(dir / "tmp")) << "canvas files are gone";
 
   const auto tiny = geosr_run(sr("--steps 6 --max-ram 64K", dir / "none.tif"));

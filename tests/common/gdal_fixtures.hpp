@@ -78,13 +78,15 @@ inline void write_raster(const std::filesystem::path& path, const RasterRecipe& 
   }
   if (recipe.mask) {
     CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES");
-    ds->CreateMaskBand(GMF_PER_DATASET);
+    const CPLErr created = ds->CreateMaskBand(GMF_PER_DATASET);
     CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", nullptr);
+    if (created != CE_None) throw std::runtime_error("cannot add a mask to " + path.string());
     std::vector<unsigned char> mrow(recipe.width);
     for (int r = 0; r < recipe.height; ++r) {
       for (int c = 0; c < recipe.width; ++c) mrow[c] = recipe.mask(r, c) ? 255 : 0;
-      ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Write, 0, r, recipe.width, 1, mrow.data(), recipe.width, 1,
-                                                    GDT_Byte, 0, 0);
+      if (ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Write, 0, r, recipe.width, 1, mrow.data(), recipe.width, 1,
+                                                        GDT_Byte, 0, 0) != CE_None)
+        throw std::runtime_error("cannot write the mask of " + path.string());
     }
   }
 }

@@ -56,12 +56,17 @@ TEST(CanvasPlan, TakesTheFastestTierTheLimitsAllow) {
   EXPECT_EQ(plan.store, CanvasStore::Ram);
   EXPECT_EQ(plan.condition_store, CanvasStore::Mapped);
   EXPECT_EQ(plan.ram_bytes(), 2.0 * needs.array + needs.band);
-  // Past the RAM limit: mapped files, RAM bounded by one band; below one band: an error.
+  // The arrays past the RAM limit: mapped files, and the condition back in RAM if it fits there.
   plan = plan_canvas(needs, 2.0 * needs.array, 0.0, torch::kCPU, "/tmp");
+  EXPECT_EQ(plan.store, CanvasStore::Mapped);
+  EXPECT_EQ(plan.condition_store, CanvasStore::Ram);
+  EXPECT_EQ(plan.ram_bytes(), needs.array + needs.band);
+  EXPECT_NE(plan.where().find("/tmp"), std::string::npos);
+  // Not even the condition fits: all mapped, RAM bounded by one band; below one band: an error.
+  plan = plan_canvas(needs, needs.array + needs.band - 1, 0.0, torch::kCPU, "/tmp");
   EXPECT_EQ(plan.store, CanvasStore::Mapped);
   EXPECT_EQ(plan.condition_store, CanvasStore::Mapped);
   EXPECT_EQ(plan.ram_bytes(), needs.band);
-  EXPECT_NE(plan.where().find("/tmp"), std::string::npos);
   // Mapped arrays with the condition still on the accelerator.
   plan = plan_canvas(needs, 2.0 * needs.array, needs.array, gpu, "/tmp");
   EXPECT_EQ(plan.store, CanvasStore::Mapped);

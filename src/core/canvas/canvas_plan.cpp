@@ -74,9 +74,17 @@ CanvasPlan plan_canvas(const CanvasNeeds& needs, double max_ram, double max_devi
   if (plan.device_bytes() > plan.max_device) {
     plan.store = CanvasStore::Ram;
     if (plan.device_bytes() > plan.max_device) plan.condition_store = CanvasStore::Ram;
-    if (plan.ram_bytes() > max_ram && plan.condition_store == CanvasStore::Ram)
-      plan.condition_store = CanvasStore::Mapped;
-    if (plan.ram_bytes() > max_ram) plan.store = CanvasStore::Mapped;
+    // RAM goes to the arrays first (read and written every step), then to the condition (only read).
+    const auto mapped_if_over = [&](CanvasStore& store) {
+      if (plan.ram_bytes() > max_ram && store == CanvasStore::Ram) store = CanvasStore::Mapped;
+    };
+    mapped_if_over(plan.condition_store);
+    if (plan.ram_bytes() > max_ram) {
+      plan.store = CanvasStore::Mapped;
+      // Mapped arrays leave RAM to the condition if it fits beside the band.
+      if (plan.condition_store == CanvasStore::Mapped) plan.condition_store = CanvasStore::Ram;
+      mapped_if_over(plan.condition_store);
+    }
   }
   if (plan.ram_bytes() > max_ram)
     throw std::runtime_error("--max-ram " + mebibytes(max_ram) + " is below the " + mebibytes(needs.band) +

@@ -5,8 +5,9 @@
 // the network's batches going to the device and finished rows coming back. Else in memory-mapped
 // files, which keep RAM to about one band of rows whatever the scene. The condition, computed once,
 // goes to the fastest place left: the accelerator when it alone fits there, RAM when it fits beside
-// the arrays, else a mapped file. Device memory is thus capped by the given share, and is the
-// network's plus one band beyond it: it never grows without bound.
+// the arrays (beside the band when they are mapped), else a mapped file. Device memory is thus
+// capped by the given share, and is the network's plus one band beyond it: it never grows without
+// bound.
 
 #include <cstdint>
 #include <memory>

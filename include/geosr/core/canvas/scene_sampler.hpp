@@ -33,7 +33,8 @@ struct SceneSamplerOptions {
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;  // where the network runs; the canvas stays on the host
   // The order windows are processed in (a permutation of grid indices); empty: row-major. The
-  // output bytes do not depend on it, nor on `batch` or `group`.
+  // output bytes do not depend on it, nor on `batch` or `group` (on the CPU; on CUDA cuDNN's
+  // algorithm choice may depend on the batch: docs/method.md).
   std::vector<int64_t> window_order;
   std::function<void(const SceneProgress&)> progress;
 };

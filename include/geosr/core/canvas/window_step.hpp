@@ -31,9 +31,10 @@ class WindowStepper {
 
   // How many windows a call of run should take. On an accelerator the host's dispatch of the ~200
   // operations around the network, not the device, sets the pace of small windows: there a group
-  // is a multiple of the batch, up to a fixed number of values per call (a few tens of MiB of
-  // temporaries), and 80 128-px windows dispatch them once instead of once per batch of 16. On the
-  // CPU, one batch.
+  // is a multiple of the batch, up to a fixed number of values per call, and 80 128-px windows
+  // dispatch them once instead of once per batch of 16. Its temporaries (float64 contributions,
+  // int64 noise words: a few hundred MiB by the code) are, like the network's activations, outside
+  // the canvas's --max-device-mem. On the CPU, one batch.
   int64_t group() const { return group_; }
 
   // Throws when a contribution added since the last check was non-finite or out of range (the
