@@ -48,6 +48,7 @@ std::map<std::string, std::string> parse_args(int argc, char** argv) {
 int main(int argc, char** argv) try {
   const auto args = parse_args(argc, argv);
   geosr::configure_threads(std::stoi(args.at("threads")));
+  geosr::keep_freed_memory();
   const torch::Device device(args.at("device"));
   const int64_t size = std::stoll(args.at("size")), window = std::stoll(args.at("window"));
   const int steps = std::stoi(args.at("steps"));

@@ -12,6 +12,8 @@
 // canvas on the host. The pure network time replays every batch shape of the run through the
 // network alone, after a warm-up (cuDNN's autotuning), synchronised: "outside" is everything else,
 // of the whole run (with y_T, the condition and reading the result out) and of the steps alone.
+// The replay feeds one batch from a warm cache; on the CPU, where a call is synchronous, the calls
+// are also timed inside the run, which gives the steps' own time without that bias.
 // `pointwise` replaces the U-Net by a per-pixel function: what is left is the processor itself,
 // which is what the memory curve is about. On an accelerator the steps' overhead is set by how
 // many LibTorch operations the host dispatches, so the bench also counts them per window-step
@@ -98,6 +100,7 @@ void operation_ended(const at::RecordFunction&, at::ObserverContext*) {
 int main(int argc, char** argv) try {
   const auto args = parse_args(argc, argv);
   geosr::configure_threads(std::stoi(args.at("threads")));
+  geosr::keep_freed_memory();
   const torch::Device device(args.at("device"));
   const int64_t window = std::stoll(args.at("window")), stride = std::stoll(args.at("stride"));
   const int steps = std::stoi(args.at("steps"));
@@ -119,10 +122,13 @@ int main(int argc, char** argv) try {
   // The run's batch sizes, replayed through the network alone afterwards.
   std::map<int64_t, int64_t> batches;
   int64_t network_operations = 0;
+  double network_in_run_s = 0.0;
   const geosr::Denoiser counted = [&](const torch::Tensor& c, const torch::Tensor& y, const torch::Tensor& level) {
     ++batches[y.size(0)];
     const int64_t before = operations;
+    const auto called = Clock::now();
     auto eps = network(c, y, level);
+    network_in_run_s += std::chrono::duration<double>(Clock::now() - called).count();
     network_operations += operations - before;
     return eps;
   };
@@ -209,6 +215,9 @@ int main(int argc, char** argv) try {
     network_s += std::chrono::duration<double>(Clock::now() - timed).count() / double(reps) * double(calls);
   }
 
+  if (device.is_cpu())
+    std::printf("network inside the run %.2f s: outside, of the steps, %.1f %%\n", network_in_run_s,
+                100.0 * (steps_s - network_in_run_s) / steps_s);
   std::printf("%8.1f MP  %-8s %-7s %6lld windows x %d steps  wall %8.2f s (steps %8.2f s)  network %8.2f s  "
               "outside %5.1f %% (of the steps %5.1f %%, %.1f operations per window)  "
               "peak RSS %8.1f MiB  peak device %7.1f MiB  (checksum %.3g)\n",

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     const torch::Device device(args.at("device"));
     if (device.is_cuda() && !torch::cuda::is_available()) throw std::runtime_error("CUDA is not available");
     geosr::configure_threads(std::stoi(args.at("threads")));
+    geosr::keep_freed_memory();
 
     const geosr::UNetConfig config = geosr::UNetConfig::preset(args.at("preset"));
     geosr::UNet model(config);

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     for (const auto& command : kCommands) {
       if (args[0] == command.name) {
         geosr::configure_threads();
+        geosr::keep_freed_memory();
         return command.run({args.begin() + 1, args.end()});
       }
     }

@@ -58,6 +58,22 @@ TEST(WindowNoise, ABatchIsItsWindows) {
   EXPECT_TRUE(torch::equal(batch[2], window_noise(7, 3, 96, 4000, 3, 32)));
 }
 
+TEST(WindowNoise, TensorOperationsDrawTheSameNoise) {
+  // What an accelerator runs, here on the CPU: windows at the counter's limits, and a size whose
+  // value count is not a multiple of the 4-value block.
+  const std::vector<std::pair<int64_t, int64_t>> origins{{0, 0}, {384, 768}, {96, 40000}, {int64_t{1} << 31, 7}};
+  for (const int64_t size : {int64_t{64}, int64_t{5}}) {
+    const auto values = window_noise(21, 17, origins, 3, size, torch::kCPU);
+    const auto tensors = window_noise_tensors(21, 17, origins, 3, size, torch::kCPU);
+    ASSERT_EQ(tensors.sizes(), values.sizes());
+    // The Philox words are integers; vectorised log/cos/sin may round the last float bit.
+    EXPECT_LE((tensors - values).abs().max().item<double>(), 1e-5) << size;
+    EXPECT_GE(torch::eq(tensors, values).to(torch::kFloat64).mean().item<double>(), 0.999) << size;
+  }
+  EXPECT_THROW(window_noise_tensors(21, 17, {}, 3, 8, torch::kCPU), std::runtime_error);
+  EXPECT_THROW(window_noise_tensors(21, -1, origins, 3, 8, torch::kCPU), std::runtime_error);
+}
+
 TEST(WindowNoise, SameKeySameBitsDifferentKeyDifferentNoise) {
   const auto a = window_noise(7, 3, 384, 768, 3, 64);
   ASSERT_EQ(a.sizes(), (std::vector<int64_t>{3, 64, 64}));

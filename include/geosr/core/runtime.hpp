@@ -9,6 +9,11 @@ namespace geosr {
 // set, else one per CPU core).
 void configure_threads(int threads = 0);
 
+// Lets glibc's malloc keep the large blocks LibTorch frees and allocates again at every batch
+// (unless the user tuned malloc through the environment). For programs, not for libraries loaded
+// into someone else's process.
+void keep_freed_memory();
+
 // Bytes of free memory on an accelerator `device` now; 0 for the CPU, and for CUDA when LibTorch
 // was built without it.
 double accelerator_free_bytes(const c10::Device& device);

@@ -1,8 +1,11 @@
 #include "geosr/core/diffusion/noise.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <ATen/Parallel.h>
 
@@ -16,23 +19,6 @@ PhiloxCounter philox4x32_10(PhiloxCounter c, PhiloxKey k) {
     const uint64_t p1 = uint64_t{kMul1} * c[2];
     c = {static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<uint32_t>(p1),
          static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<uint32_t>(p0)};
-    k[0] += kWeyl0;
-    k[1] += kWeyl1;
-  }
-  return c;
-}
-
-PhiloxWords philox4x32_10(PhiloxWords c, PhiloxKey k) {
-  constexpr int64_t kMul0 = 0xD2511F53, kMul1 = 0xCD9E8D57, kLow = 0xFFFFFFFF;
-  constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
-  // A product of two 32-bit words needs 64 unsigned bits; int64 multiplication wraps to the same
-  // bits, and only bits are used (shift then mask, so the sign never matters).
-  const auto high = [](const torch::Tensor& p) { return torch::bitwise_right_shift(p, 32).bitwise_and(kLow); };
-  for (int round = 0; round < 10; ++round) {
-    const auto p0 = c[0] * kMul0;
-    const auto p1 = c[2] * kMul1;
-    c = {high(p1).bitwise_xor(c[1]).bitwise_xor(int64_t{k[0]}), p1.bitwise_and(kLow),
-         high(p0).bitwise_xor(c[3]).bitwise_xor(int64_t{k[1]}), p0.bitwise_and(kLow)};
     k[0] += kWeyl0;
     k[1] += kWeyl1;
   }
@@ -135,50 +121,118 @@ torch::Tensor window_noise(uint64_t seed, int64_t step, int64_t y, int64_t x, in
   return out;
 }
 
+namespace {
+
+constexpr int64_t kLow = 0xFFFFFFFF;
+
+// Host words on `device`, from pinned memory without waiting: a plain copy would make the host
+// wait for all the work queued on the device.
+torch::Tensor upload_words(const std::vector<int64_t>& words, torch::Device device) {
+  auto host = torch::empty({static_cast<int64_t>(words.size())},
+                           torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device.is_cuda()));
+  std::copy(words.begin(), words.end(), host.data_ptr<int64_t>());
+  return host.to(device, /*non_blocking=*/true);
+}
+
+// Philox's constants for philox_pairs: the multipliers of (c0, c2), then every round's key words
+// in the order of the words they go into, (c2', c0').
+constexpr int64_t kPhiloxConstants = 22;
+void append_philox_constants(std::vector<int64_t>& words, PhiloxKey k) {
+  words.insert(words.end(), {0xD2511F53, 0xCD9E8D57});
+  for (int round = 0; round < 10; ++round) {
+    words.insert(words.end(), {int64_t{k[1]}, int64_t{k[0]}});
+    k[0] += 0x9E3779B9u;
+    k[1] += 0xBB67AE85u;
+  }
+}
+
+// Philox4x32-10 on int64 tensors holding 32-bit words, stacked in pairs: evens (c0, c2) and
+// partners (c3, c1), both (2, ...) of one shape. Paired so, a round is 5 elementwise operations
+// (and a flip) instead of 10 on single words: on an accelerator every operation is a dispatch.
+// Returns the evens and the partners; the partners' upper 32 bits are garbage, for the caller to
+// mask (inside the loop the next round's mask removes them after the xor).
+std::pair<torch::Tensor, torch::Tensor> philox_pairs(torch::Tensor evens, torch::Tensor partners,
+                                                     const torch::Tensor& constants) {
+  std::vector<int64_t> shape(static_cast<size_t>(evens.dim()) + 1, 1);
+  shape[0] = kPhiloxConstants / 2;
+  shape[1] = 2;
+  const auto rows = constants.view(shape);
+  const auto multipliers = rows[0];
+  for (int round = 0; round < 10; ++round) {
+    // A product of two 32-bit words needs 64 unsigned bits; int64 multiplication wraps to the
+    // same bits, and only bits are used.
+    const auto products = evens * multipliers;  // (p0, p1): low halves (c3', c1')
+    // (hi p0 ^ c3 ^ k1, hi p1 ^ c1 ^ k0) = (c2', c0'); one mask clears the shift's sign bits and
+    // the partners' upper bits.
+    evens = torch::bitwise_right_shift(products, 32)
+                .bitwise_xor_(partners)
+                .bitwise_xor_(rows[round + 1])
+                .bitwise_and_(kLow)
+                .flip(0);
+    partners = products;
+  }
+  return {evens, partners};
+}
+
+}  // namespace
+
+PhiloxWords philox4x32_10(PhiloxWords c, PhiloxKey k) {
+  const auto words = torch::broadcast_tensors({c[0], c[1], c[2], c[3]});
+  std::vector<int64_t> constants;
+  append_philox_constants(constants, k);
+  auto [evens, partners] = philox_pairs(torch::stack({words[0], words[2]}), torch::stack({words[3], words[1]}),
+                                        upload_words(constants, words[0].device()));
+  partners = partners.bitwise_and(kLow);
+  return {evens[0], partners[1], evens[1], partners[0]};
+}
+
 torch::Tensor window_noise(uint64_t seed, int64_t step, const std::vector<std::pair<int64_t, int64_t>>& origins,
                            int64_t channels, int64_t size, torch::Device device) {
   if (origins.empty()) throw std::runtime_error("noise: no windows");
-  if (device.is_cpu()) {
-    std::vector<torch::Tensor> windows;
-    for (const auto& [y, x] : origins) windows.push_back(window_noise(seed, step, y, x, channels, size));
-    return torch::stack(windows);
-  }
-  const PhiloxKey key = stream_key(seed, Stream::Window);
+  if (!device.is_cpu()) return window_noise_tensors(seed, step, origins, channels, size, device);
+  std::vector<torch::Tensor> windows;
+  for (const auto& [y, x] : origins) windows.push_back(window_noise(seed, step, y, x, channels, size));
+  return torch::stack(windows);
+}
+
+torch::Tensor window_noise_tensors(uint64_t seed, int64_t step,
+                                   const std::vector<std::pair<int64_t, int64_t>>& origins, int64_t channels,
+                                   int64_t size, torch::Device device) {
+  if (origins.empty()) throw std::runtime_error("noise: no windows");
   const int64_t n = channels * size * size, blocks = (n + 3) / 4;
   word(blocks, "window block count");
   const auto count = static_cast<int64_t>(origins.size());
-  // The origins cross to the device from pinned memory without waiting: a plain copy would make
-  // the host wait for all the work queued on the device.
-  auto yx = torch::empty({2, count, 1}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device.is_cuda()));
-  int64_t* words = yx.data_ptr<int64_t>();
-  for (int64_t i = 0; i < count; ++i) {
-    words[i] = word(origins[static_cast<size_t>(i)].first, "window row");
-    words[count + i] = word(origins[static_cast<size_t>(i)].second, "window column");
-  }
-  yx = yx.to(device, /*non_blocking=*/true);
-  const auto on_device = torch::TensorOptions().dtype(torch::kInt64).device(device);
-  // The counters of window_noise: (block within the window, step, origin y, origin x), one row per window.
-  const PhiloxWords r = philox4x32_10(
-      {torch::arange(blocks, on_device).view({1, blocks}), torch::full({1, 1}, int64_t{word(step, "step")}, on_device),
-       yx[0], yx[1]},
-      key);
-  // Box-Muller with normal4's operations in normal4's order.
+  // One upload for the windows' origins, the step and Philox's constants.
+  std::vector<int64_t> words;
+  words.reserve(static_cast<size_t>(2 * count + 1 + kPhiloxConstants));
+  for (const auto& origin : origins) words.push_back(word(origin.first, "window row"));
+  for (const auto& origin : origins) words.push_back(word(origin.second, "window column"));
+  words.push_back(word(step, "step"));
+  append_philox_constants(words, stream_key(seed, Stream::Window));
+  const auto uploaded = upload_words(words, device);
+  const std::vector<int64_t> shape{count, blocks};
+  const auto y = uploaded.slice(0, 0, count).view({count, 1}).expand(shape);
+  const auto x = uploaded.slice(0, count, 2 * count).view({count, 1}).expand(shape);
+  const auto step_word = uploaded.slice(0, 2 * count, 2 * count + 1).view({1, 1}).expand(shape);
+  const auto block = torch::arange(blocks, torch::TensorOptions().dtype(torch::kInt64).device(device)).expand(shape);
+  // The counters of window_noise, (block within the window, step, origin y, origin x), paired.
+  const auto [evens, partners] = philox_pairs(torch::stack({block, y}), torch::stack({x, step_word}),
+                                              uploaded.slice(0, 2 * count + 1));
+  // Box-Muller with normal4's operations: pair p takes u1 from word 2p (the evens) and u2 from
+  // word 2p + 1. (w + 0.5) / 2^32 is exact in float64, so one fused add gives its bits: the 0-dim
+  // float64 term makes the sum float64.
   constexpr double kTwoPi = 6.283185307179586476925;
   constexpr double kInv32 = 1.0 / 4294967296.0;
-  const auto uniform = [&](const torch::Tensor& w) { return (w.to(torch::kFloat64) + 0.5) * kInv32; };
-  std::vector<torch::Tensor> lanes;
-  for (int pair = 0; pair < 2; ++pair) {
-    const auto radius = torch::sqrt(-2.0 * torch::log(uniform(r[2 * pair])));
-    const auto angle = kTwoPi * uniform(r[2 * pair + 1]);
-    lanes.push_back((radius * torch::cos(angle)).to(torch::kFloat32));
-    lanes.push_back((radius * torch::sin(angle)).to(torch::kFloat32));
-  }
-  // Element e of a window is lane e % 4 of block e / 4.
-  return torch::stack(lanes, 2)
-      .expand({count, blocks, 4})
-      .reshape({count, 4 * blocks})
-      .slice(1, 0, n)
-      .reshape({count, channels, size, size});
+  const auto half = torch::scalar_tensor(0.5 * kInv32, torch::kFloat64);
+  const auto uniform = [&](const torch::Tensor& w) { return torch::add(half, w, kInv32); };
+  const auto radius = torch::log(uniform(evens)).mul_(-2.0).sqrt_();
+  const auto angle = uniform(partners.flip(0).bitwise_and_(kLow)).mul_(kTwoPi);
+  // (pair, cos|sin, window, block) -> (window, block, lane): element e of a window is lane e % 4
+  // of block e / 4. The copy casts and lays out at once.
+  const auto lanes = torch::stack({radius * torch::cos(angle), radius * torch::sin(angle)}, 1);
+  auto out = torch::empty({count, blocks, 2, 2}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  out.copy_(lanes.permute({2, 3, 0, 1}));
+  return out.view({count, 4 * blocks}).slice(1, 0, n).reshape({count, channels, size, size});
 }
 
 torch::Tensor pixel_noise(uint64_t seed, int64_t step, int64_t channels, const Region& region) {

@@ -36,11 +36,18 @@ torch::Tensor window_noise(uint64_t seed, int64_t step, int64_t y, int64_t x, in
                            int64_t size);
 
 // (n, channels, size, size) float32 noise on `device` of n windows with origins (y, x): window_noise
-// of each. A CPU computes it value by value; another device computes it itself (Philox on tensors),
-// so no noise crosses the bus. Box-Muller's log/cos/sin there are the device's, which may round a
-// value differently in the last float bit: the same device always gives the same bits.
+// of each. A CPU computes it value by value; another device computes it itself with
+// window_noise_tensors, so no noise crosses the bus.
 torch::Tensor window_noise(uint64_t seed, int64_t step, const std::vector<std::pair<int64_t, int64_t>>& origins,
                            int64_t channels, int64_t size, torch::Device device);
+
+// The same noise drawn with tensor operations on `device` (Philox on int64 tensors, then
+// Box-Muller): the same integer words as the value-by-value generator, but log/cos/sin are the
+// device's, which may round a value differently in the last float bit. The same device always
+// gives the same bits. A CPU runs it too, which is how it is tested without an accelerator.
+torch::Tensor window_noise_tensors(uint64_t seed, int64_t step,
+                                   const std::vector<std::pair<int64_t, int64_t>>& origins, int64_t channels,
+                                   int64_t size, torch::Device device);
 
 // (channels, h, w) float32 noise over a region of the scene, keyed by (seed, step, channel, global
 // y, global x): the same pixel gets the same value whatever region it is generated as part of.
