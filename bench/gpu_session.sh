@@ -2,7 +2,8 @@
 # The GPU numbers of docs/performance.md in one run, on a machine with CUDA LibTorch (PyTorch's)
 # and no GDAL or network: builds the core, runs the core tests (the CUDA ones included), then the
 # streaming processor's memory curve and its overhead against the pure network. A session lends
-# the GPU for 30 minutes, 10 per command: this takes about 8 on an H100.
+# the GPU for 30 minutes, 10 per command, and all four stages take about that much on an H100: run
+# `build test` in one command and `memory overhead` in the next (the build directory stays).
 #
 #   bench/gpu_session.sh [build|test|memory|overhead]...   (default: all four, in that order)
 #
