@@ -125,13 +125,14 @@ namespace {
 
 constexpr int64_t kLow = 0xFFFFFFFF;
 
-// Host words on `device`, from pinned memory without waiting: a plain copy would make the host
-// wait for all the work queued on the device.
+// Host words on `device`; to CUDA from pinned memory without waiting: a plain copy would make the
+// host wait for all the work queued on the device. Elsewhere the host memory is pageable, which
+// an asynchronous copy could read after it is freed: those copies wait.
 torch::Tensor upload_words(const std::vector<int64_t>& words, torch::Device device) {
   auto host = torch::empty({static_cast<int64_t>(words.size())},
                            torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device.is_cuda()));
   std::copy(words.begin(), words.end(), host.data_ptr<int64_t>());
-  return host.to(device, /*non_blocking=*/true);
+  return host.to(device, /*non_blocking=*/device.is_cuda());
 }
 
 // Philox's constants for philox_pairs: the multipliers of (c0, c2), then every round's key words
