@@ -1,6 +1,7 @@
 #pragma once
 // Process-wide LibTorch settings, and what the accelerator has room for.
 
+#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 namespace geosr {
@@ -13,6 +14,11 @@ void configure_threads(int threads = 0);
 // (unless the user tuned malloc through the environment). For programs, not for libraries loaded
 // into someone else's process.
 void keep_freed_memory();
+
+// `host` on `device`. To CUDA from pinned memory the copy does not wait for the work queued on the
+// device; otherwise it waits, since an asynchronous copy could read pageable memory after it is
+// freed. Callers stage what they upload in pinned memory when `device` is CUDA.
+at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device);
 
 // Bytes of free memory on an accelerator `device` now; 0 for the CPU, and for CUDA when LibTorch
 // was built without it.

@@ -4,6 +4,8 @@
 #include <c10/core/StreamGuard.h>
 #include <c10/core/impl/VirtualGuardImpl.h>
 
+#include "geosr/core/runtime.hpp"
+
 namespace geosr {
 
 namespace {
@@ -31,7 +33,7 @@ torch::Tensor BatchUpload::operator()(const torch::Tensor& batch) const {
     // Allocated and filled on the copy stream; the pinned block is kept until the copy is done
     // (LibTorch's host allocator records the copy), so `host` can go out of scope.
     const c10::StreamGuard on_copy_stream(*copy_stream_);
-    on_device = host.to(device_, /*non_blocking=*/true);
+    on_device = upload_from_host(host, device_);
   }
   // The compute stream uses the memory next: the allocator must not hand it to the copy stream
   // again before the compute stream is done with it.

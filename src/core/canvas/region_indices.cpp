@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "geosr/core/runtime.hpp"
+
 namespace geosr {
 
 namespace {
@@ -24,8 +26,7 @@ RegionIndices region_indices(const std::vector<Region>& regions, int64_t y_offse
     for (int64_t y = r.y0; y < r.y1; ++y) *out++ = y - y_offset;
     for (int64_t x = r.x0; x < r.x1; ++x) *out++ = x;
   }
-  // Asynchronous only from CUDA's pinned memory: pageable memory could be read after it is freed.
-  const torch::Tensor both = host.to(device, /*non_blocking=*/device.is_cuda());
+  const torch::Tensor both = upload_from_host(host, device);
   return {both.slice(1, 0, h).view({n, h, 1}), both.slice(1, h, h + w).view({n, 1, w})};
 }
 

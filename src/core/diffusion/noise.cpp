@@ -9,11 +9,21 @@
 
 #include <ATen/Parallel.h>
 
+#include "geosr/core/runtime.hpp"
+
 namespace geosr {
 
+namespace {
+
+// Philox4x32's round multipliers and key increments; Box-Muller's constants.
+constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
+constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
+constexpr double kTwoPi = 6.283185307179586476925;
+constexpr double kInv32 = 1.0 / 4294967296.0;
+
+}  // namespace
+
 PhiloxCounter philox4x32_10(PhiloxCounter c, PhiloxKey k) {
-  constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
-  constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
   for (int round = 0; round < 10; ++round) {
     const uint64_t p0 = uint64_t{kMul0} * c[0];
     const uint64_t p1 = uint64_t{kMul1} * c[2];
@@ -27,8 +37,6 @@ PhiloxCounter philox4x32_10(PhiloxCounter c, PhiloxKey k) {
 
 std::array<float, 4> normal4(const PhiloxCounter& counter, const PhiloxKey& key) {
   const PhiloxCounter r = philox4x32_10(counter, key);
-  constexpr double kTwoPi = 6.283185307179586476925;
-  constexpr double kInv32 = 1.0 / 4294967296.0;
   std::array<float, 4> out;
   for (int pair = 0; pair < 2; ++pair) {
     // +0.5 keeps u1 in (0, 1), so the logarithm is finite; the largest |z| is about 6.8.
@@ -125,25 +133,23 @@ namespace {
 
 constexpr int64_t kLow = 0xFFFFFFFF;
 
-// Host words on `device`; to CUDA from pinned memory without waiting: a plain copy would make the
-// host wait for all the work queued on the device. Elsewhere the host memory is pageable, which
-// an asynchronous copy could read after it is freed: those copies wait.
+// Host words on `device`, without waiting for the device where that is safe.
 torch::Tensor upload_words(const std::vector<int64_t>& words, torch::Device device) {
   auto host = torch::empty({static_cast<int64_t>(words.size())},
                            torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device.is_cuda()));
   std::copy(words.begin(), words.end(), host.data_ptr<int64_t>());
-  return host.to(device, /*non_blocking=*/device.is_cuda());
+  return upload_from_host(host, device);
 }
 
 // Philox's constants for philox_pairs: the multipliers of (c0, c2), then every round's key words
 // in the order of the words they go into, (c2', c0').
 constexpr int64_t kPhiloxConstants = 22;
 void append_philox_constants(std::vector<int64_t>& words, PhiloxKey k) {
-  words.insert(words.end(), {0xD2511F53, 0xCD9E8D57});
+  words.insert(words.end(), {int64_t{kMul0}, int64_t{kMul1}});
   for (int round = 0; round < 10; ++round) {
     words.insert(words.end(), {int64_t{k[1]}, int64_t{k[0]}});
-    k[0] += 0x9E3779B9u;
-    k[1] += 0xBB67AE85u;
+    k[0] += kWeyl0;
+    k[1] += kWeyl1;
   }
 }
 
@@ -222,8 +228,6 @@ torch::Tensor window_noise_tensors(uint64_t seed, int64_t step,
   // Box-Muller with normal4's operations: pair p takes u1 from word 2p (the evens) and u2 from
   // word 2p + 1. (w + 0.5) / 2^32 is exact in float64, so one fused add gives its bits: the 0-dim
   // float64 term makes the sum float64.
-  constexpr double kTwoPi = 6.283185307179586476925;
-  constexpr double kInv32 = 1.0 / 4294967296.0;
   const auto half = torch::scalar_tensor(0.5 * kInv32, torch::kFloat64);
   const auto uniform = [&](const torch::Tensor& w) { return torch::add(half, w, kInv32); };
   const auto radius = torch::log(uniform(evens)).mul_(-2.0).sqrt_();

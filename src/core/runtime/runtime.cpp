@@ -31,10 +31,11 @@ void configure_threads(int threads) {
 void keep_freed_memory() {
 #ifdef __GLIBC__
   // By default glibc serves blocks over (at most) 32 MiB with mmap and gives a free heap top over
-  // (at most) 64 MiB back to the kernel, so a network's activations and the step's float64 temporaries were page-faulted
-  // in afresh at every batch: on 2 cores more than half of a CPU run's time (1 MP, tiny network:
-  // 11.9 s -> 5.3 s). Blocks up to 256 MiB now come from the heap and a free top up to 256 MiB
-  // stays for the next batch, which reuses it: the peak is the same, only held a little longer.
+  // (at most) 64 MiB back to the kernel, so a network's activations and the step's float64
+  // temporaries were page-faulted in afresh at every batch: on 2 cores more than half of a CPU
+  // run's time (1 MP, tiny network: 11.9 s -> 5.3 s). Blocks up to 256 MiB now come from the heap
+  // and a free top up to 256 MiB stays for the next batch, which reuses it: the peak is the same,
+  // only held a little longer.
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   if ((tunables && std::strstr(tunables, "glibc.malloc.")) || std::getenv("MALLOC_MMAP_THRESHOLD_") ||
       std::getenv("MALLOC_TRIM_THRESHOLD_"))
@@ -42,6 +43,10 @@ void keep_freed_memory() {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
+}
+
+at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device) {
+  return host.to(device, /*non_blocking=*/device.is_cuda() && host.is_pinned());
 }
 
 double accelerator_free_bytes(const c10::Device& device) {
