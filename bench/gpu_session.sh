@@ -38,15 +38,16 @@ for stage in "${stages[@]}"; do
       done
       ;;
     overhead)
-      # The rows of the overhead table: 4 steps on the GPU tier, 2 on the host tiers.
-      "$bench" --device cuda --network tiny --megapixels 16 --steps 4 --batch 16 | tail -1
-      "$bench" --device cuda --network tiny --megapixels 64 --steps 4 --batch 16 | tail -1
-      "$bench" --device cuda --network tiny --megapixels 64 --steps 4 --batch 64 | tail -1
-      "$bench" --device cuda --network tiny --megapixels 64 --steps 2 --batch 16 --max-device 0 --max-ram 8192 | tail -1
-      "$bench" --device cuda --network paper --precision bf16 --megapixels 16 --steps 4 --batch 16 | tail -1
-      "$bench" --device cuda --network paper --precision bf16 --megapixels 16 --steps 4 --batch 64 | tail -1
+      # The rows of the overhead table: 4 steps on the GPU tier, 2 on the host tiers; each prints
+      # the steady rate (the steps after the first) above the row.
+      "$bench" --device cuda --network tiny --megapixels 16 --steps 4 --batch 16 | tail -2
+      "$bench" --device cuda --network tiny --megapixels 64 --steps 4 --batch 16 | tail -2
+      "$bench" --device cuda --network tiny --megapixels 64 --steps 4 --batch 64 | tail -2
+      "$bench" --device cuda --network tiny --megapixels 64 --steps 2 --batch 16 --max-device 0 --max-ram 8192 | tail -2
+      "$bench" --device cuda --network paper --precision bf16 --megapixels 16 --steps 4 --batch 16 | tail -2
+      "$bench" --device cuda --network paper --precision bf16 --megapixels 16 --steps 4 --batch 64 | tail -2
       "$bench" --device cuda --network paper --precision bf16 --megapixels 16 --steps 4 --batch 8 \
-        --window 512 --stride 384 | tail -1
+        --window 512 --stride 384 | tail -2
       ;;
     *)
       echo "gpu_session.sh: unknown stage '$stage' (build, test, memory, overhead)" >&2
