@@ -10,10 +10,10 @@
 //
 // Sizes in MiB; --max-device -1 is geosr's default (half the free device memory), 0 keeps the
 // canvas on the host. The pure network time replays every batch shape of the run through the
-// network alone, after a warm-up (cuDNN's autotuning), synchronised: "outside" is everything else,
+// network alone, each shape after a warm-up call, synchronised: "outside" is everything else,
 // of the whole run (with y_T, the condition and reading the result out) and of the steps alone.
 // The run itself starts cold, as a job does: its first step pays the one-off costs of every new
-// batch shape (cuDNN's autotuning, oneDNN's primitives, first touch of the allocators' blocks,
+// batch shape (oneDNN's primitives, cuDNN's plans, first touch of the allocators' blocks,
 // lazily loaded kernels), which the replay has warmed away; with two steps or more, the steps after
 // the first (the same windows and calls each) give the steady rate against the same replay.
 // The replay feeds one batch from a warm cache; on the CPU, where a call is synchronous, the calls

@@ -2,8 +2,8 @@
 // megapixels per second per step and achieved TFLOP/s. GDAL-free, so it runs on the GPU machine.
 //
 // FLOPs are counted analytically by geosr::unet_flops (2 x multiply-adds of every convolution,
-// linear layer and attention product, as PyTorch's flop counter does; it gives 0.94 TFLOP for the
-// paper model on a 512 window, the figure the paper's authors measured).
+// linear layer and attention product): 1.246 TFLOP for the paper model on a 512 window, where
+// reference-notes.md quotes about 0.94 (docs/performance.md on the difference).
 //
 // usage: bench_unet [--preset tiny] [--size 64] [--batch 1] [--precision fp32|bf16|fp16]
 //                   [--device cpu|cuda] [--iters 5] [--warmup 1] [--threads 0]

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The GPU numbers of docs/performance.md in one run, on a machine with CUDA LibTorch (PyTorch's)
-# and no GDAL or network: builds the core, runs the core tests (the CUDA ones included), then the
-# streaming processor's memory curve and its overhead against the pure network. A session lends
-# the GPU for 30 minutes, 10 per command, and all four stages take about that much on an H100: run
-# `build test` in one command and `memory overhead` in the next (the build directory stays).
+# and no GDAL or network: builds the core, runs the core tests (the CUDA ones included), the U-Net's
+# throughput, then the streaming processor's memory curve and its overhead against the pure
+# network. A session lends the GPU for 30 minutes, 10 per command, and all five stages take about
+# that much on an H100: run `build test unet` in one command and `memory overhead` in the next
+# (the build directory stays).
 #
-#   bench/gpu_session.sh [build|test|memory|overhead]...   (default: all four, in that order)
+#   bench/gpu_session.sh [build|test|unet|memory|overhead]...   (default: all five, in that order)
 #
 # GoogleTest comes from GEOSR_GTEST_SOURCE_DIR (default /usr/src/googletest): copy Debian's
 # /usr/src/googletest into the checkout and point there when the machine has none.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 build=${GEOSR_GPU_BUILD:-build-gpu}
 bench=$build/bench/bench_streaming
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(build test memory overhead)
+[[ ${#stages[@]} -gt 0 ]] || stages=(build test unet memory overhead)
 
 for stage in "${stages[@]}"; do
   case $stage in
@@ -27,6 +28,14 @@ for stage in "${stages[@]}"; do
     test)
       nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
       (cd "$build" && ctest -j 4 --timeout 600 2>&1 | grep -E 'tests passed|Failed|\*\*\*|Not Run|Skipped' || true)
+      ;;
+    unet)
+      # The GPU rows of the U-Net throughput table.
+      for precision in fp32 bf16; do
+        "$build/bench/bench_unet" --device cuda --preset tiny --size 128 --batch 16 --precision $precision --iters 20 --warmup 3 | tail -2
+        "$build/bench/bench_unet" --device cuda --preset paper --size 128 --batch 16 --precision $precision --iters 20 --warmup 3 | tail -2
+        "$build/bench/bench_unet" --device cuda --preset paper --size 512 --batch 8 --precision $precision --iters 10 --warmup 3 | tail -2
+      done
       ;;
     memory)
       # Pointwise stand-in, 1 step: accelerator memory must stay flat, RSS capped.
@@ -50,7 +59,7 @@ for stage in "${stages[@]}"; do
         --window 512 --stride 384 | tail -2
       ;;
     *)
-      echo "gpu_session.sh: unknown stage '$stage' (build, test, memory, overhead)" >&2
+      echo "gpu_session.sh: unknown stage '$stage' (build, test, unet, memory, overhead)" >&2
       exit 2
       ;;
   esac

@@ -52,6 +52,20 @@ TEST_F(Cuda, DenoiserMatchesTheCpu) {
   EXPECT_LT((bf16.cpu() - expected).abs().max().item<double>(), 0.1);
 }
 
+TEST_F(Cuda, TheDenoiserChoosesItsConvolutionsWithoutTiming) {
+  // A resumed run is another process: had cuDNN timed its algorithms there, it could pick others
+  // than the interrupted process did and the output would differ in the last bits.
+  at::globalContext().setBenchmarkCuDNN(true);
+  UNet model = tiny(1);
+  const auto gpu = make_denoiser(model, torch::kCUDA);
+  EXPECT_FALSE(at::globalContext().benchmarkCuDNN());
+  EXPECT_TRUE(at::globalContext().deterministicCuDNN());
+  const auto condition = naip_condition().unsqueeze(0).repeat({2, 1, 1, 1});
+  const auto y = torch::randn(condition.sizes());
+  const auto level = torch::tensor({0.3f, 0.9f});
+  EXPECT_TRUE(torch::equal(gpu(condition, y, level), gpu(condition, y, level)));
+}
+
 TEST_F(Cuda, SceneSamplerMatchesTheCpu) {
   const auto condition = naip_condition();
   const auto sampler = make_sampler(SamplerKind::Ddpm, NoiseSchedule::make(ScheduleKind::Linear).respaced(4));

@@ -6,8 +6,14 @@ namespace geosr {
 Denoiser make_denoiser(UNet model, torch::Device device, Precision precision) {
   model->to(device);
   model->eval();
-  // Every call sees the same window shape, so cuDNN's one-off autotuning pays for itself.
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
+  // cuDNN's autotuning picks each convolution's algorithm by timing them, so two processes can
+  // pick differently and differ in the last bits: a resumed run would no longer give the
+  // uninterrupted run's bytes, nor a seed the same bytes twice. Its heuristic choice is a function
+  // of the shapes and the GPU, and it also saves the autotuning of every new batch shape.
+  if (device.is_cuda()) {
+    at::globalContext().setBenchmarkCuDNN(false);
+    at::globalContext().setDeterministicCuDNN(true);
+  }
   // Reduced precision only pays on CUDA; LibTorch's CPU autocast is slower than fp32 there.
   const bool autocast = device.is_cuda() && precision != Precision::Fp32;
   const at::ScalarType dtype = precision == Precision::Fp16 ? at::kHalf : at::kBFloat16;
