@@ -8,13 +8,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <stdexcept>
 #include <string>
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "bench_args.hpp"
 #include "geosr/core/canvas/scene_sampler.hpp"
 #include "geosr/core/diffusion/schedule.hpp"
 #include "geosr/core/network/model_file.hpp"
@@ -29,24 +28,21 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-  std::map<std::string, std::string> args = {
-      {"preset", "tiny"}, {"size", "256"},    {"window", "64"}, {"stride", "48"},
-      {"batch", "8"},     {"steps", "2"},     {"fusion", "sdvc"}, {"device", "cpu"},
-      {"precision", "fp32"}, {"threads", "0"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string key = argv[i];
-    if (key.rfind("--", 0) != 0 || i + 1 >= argc || !args.count(key.substr(2)))
-      throw std::runtime_error("bad argument '" + key + "' (see the header of bench_scene.cpp)");
-    args[key.substr(2)] = argv[++i];
-  }
-  return args;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const auto args = parse_args(argc, argv);
+  const auto args = geosr::bench::parse_args(argc, argv,
+                                             {{"preset", "tiny"},
+                                              {"size", "256"},
+                                              {"window", "64"},
+                                              {"stride", "48"},
+                                              {"batch", "8"},
+                                              {"steps", "2"},
+                                              {"fusion", "sdvc"},
+                                              {"device", "cpu"},
+                                              {"precision", "fp32"},
+                                              {"threads", "0"}},
+                                             "bench_scene.cpp");
   geosr::configure_threads(std::stoi(args.at("threads")));
   geosr::keep_freed_memory();
   const torch::Device device(args.at("device"));

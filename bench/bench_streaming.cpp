@@ -38,6 +38,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "bench_args.hpp"
 #include "geosr/core/canvas/canvas_plan.hpp"
 #include "geosr/core/canvas/condition_cache.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
@@ -52,20 +53,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-  std::map<std::string, std::string> args = {
-      {"megapixels", "16"}, {"network", "tiny"}, {"window", "128"},  {"stride", "96"},      {"batch", "8"},
-      {"steps", "1"},       {"max-ram", "256"},  {"tmpdir", "/tmp"}, {"device", "cpu"},     {"precision", "fp32"},
-      {"threads", "0"},     {"max-device", "-1"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string key = argv[i];
-    if (key.rfind("--", 0) != 0 || i + 1 >= argc || !args.count(key.substr(2)))
-      throw std::runtime_error("bad argument '" + key + "' (see the header of bench_streaming.cpp)");
-    args[key.substr(2)] = argv[++i];
-  }
-  return args;
-}
 
 double peak_rss_mib() {
   struct rusage usage {};
@@ -102,7 +89,20 @@ void operation_ended(const at::RecordFunction&, at::ObserverContext*) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const auto args = parse_args(argc, argv);
+  const auto args = geosr::bench::parse_args(argc, argv,
+                                             {{"megapixels", "16"},
+                                              {"network", "tiny"},
+                                              {"window", "128"},
+                                              {"stride", "96"},
+                                              {"batch", "8"},
+                                              {"steps", "1"},
+                                              {"max-ram", "256"},
+                                              {"tmpdir", "/tmp"},
+                                              {"device", "cpu"},
+                                              {"precision", "fp32"},
+                                              {"threads", "0"},
+                                              {"max-device", "-1"}},
+                                             "bench_streaming.cpp");
   geosr::configure_threads(std::stoi(args.at("threads")));
   geosr::keep_freed_memory();
   const torch::Device device(args.at("device"));

@@ -11,36 +11,28 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <stdexcept>
 #include <string>
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "bench_args.hpp"
 #include "geosr/core/network/model_file.hpp"
 #include "geosr/core/runtime.hpp"
 
-namespace {
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-  std::map<std::string, std::string> args = {{"preset", "tiny"}, {"size", "64"},      {"batch", "1"},
-                                             {"precision", "fp32"}, {"device", "cpu"}, {"iters", "5"},
-                                             {"warmup", "1"},       {"threads", "0"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag.rfind("--", 0) != 0 || !args.count(flag.substr(2)) || i + 1 >= argc)
-      throw std::runtime_error("bad argument '" + flag + "' (see the usage at the top of bench_unet.cpp)");
-    args[flag.substr(2)] = argv[++i];
-  }
-  return args;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   try {
-    const auto args = parse_args(argc, argv);
+    const auto args = geosr::bench::parse_args(argc, argv,
+                                               {{"preset", "tiny"},
+                                                {"size", "64"},
+                                                {"batch", "1"},
+                                                {"precision", "fp32"},
+                                                {"device", "cpu"},
+                                                {"iters", "5"},
+                                                {"warmup", "1"},
+                                                {"threads", "0"}},
+                                               "bench_unet.cpp");
     const int size = std::stoi(args.at("size")), batch = std::stoi(args.at("batch"));
     const int iters = std::stoi(args.at("iters")), warmup = std::stoi(args.at("warmup"));
     const torch::Device device(args.at("device"));
