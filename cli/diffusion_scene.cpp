@@ -116,6 +116,9 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
   if (job.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (only when interrupted) or more");
   if (job.max_ram < 0) throw UsageError("--max-ram must be positive");
   check_output_size(width, height);
+  // Accepted rather than refused, so one command line serves a CPU and a GPU machine.
+  if (setup.device.is_cpu() && job.precision != "fp32")
+    warn("sr", "--precision " + job.precision + " applies on CUDA only; the CPU computes in fp32");
   const WindowGrid& g = grid();
 
   const double max_ram = job.max_ram > 0 ? job.max_ram : 0.5 * available_ram_bytes();

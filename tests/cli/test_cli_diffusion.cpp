@@ -79,6 +79,13 @@ TEST_F(CliDiffusion, DryRunReportsTheWorkAndWritesNothing) {
   // 255 px with windows of 32 at stride 24: origins 0, 24, ..., 216 and the flush 223 -> 11 per axis.
   EXPECT_NE(r.output.find("windows per step:    121"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("network evaluations: 1210"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("warning"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "sr.tif"));
+  // Reduced precision is CUDA's autocast: on the CPU the job says it runs fp32.
+  const auto bf16 = geosr_run("sr --dry-run --precision bf16 --steps 10 --window 32 --stride 24 " + t::quote(lr) + " " +
+                              t::quote(dir / "sr.tif"));
+  ASSERT_EQ(bf16.exit_code, 0) << bf16.output;
+  EXPECT_NE(bf16.output.find("warning: --precision bf16 applies on CUDA only"), std::string::npos) << bf16.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "sr.tif"));
 }
 
