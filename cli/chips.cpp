@@ -44,7 +44,7 @@ int chips_command(const std::vector<std::string>& arguments) {
         ("patch", po::value<int64_t>()->default_value(256)->value_name("N"), "chip size in pixels")
         ("stride", po::value<int64_t>()->value_name("N"), "grid step between chips (default: the patch size)")
         ("random", po::value<int64_t>()->value_name("N"), "instead of a grid, N chips at random places per raster")
-        ("seed", po::value<uint64_t>()->default_value(0), "seed of --random")
+        ("seed", po::value<std::string>()->default_value("0"), "seed of --random")
         ("min-valid", po::value<double>()->default_value(0.9)->value_name("F"),
          "drop chips with a smaller fraction of valid (non-NoData) pixels")
         ("images", po::value<std::string>()->value_name("DIR"),
@@ -56,6 +56,7 @@ int chips_command(const std::vector<std::string>& arguments) {
       return 0;
     const IoOptions io = read_io_options(values);
     const int64_t patch = values["patch"].as<int64_t>();
+    const uint64_t seed = read_seed(values);
     const int64_t stride = values.count("stride") ? values["stride"].as<int64_t>() : patch;
     const double min_valid = values["min-valid"].as<double>();
     if (patch < 1) throw UsageError("--patch must be positive");
@@ -111,7 +112,7 @@ int chips_command(const std::vector<std::string>& arguments) {
       }
       std::vector<std::pair<int64_t, int64_t>> corners;
       if (values.count("random")) {
-        std::mt19937_64 rng(values["seed"].as<uint64_t>() * 1000003ULL + file);
+        std::mt19937_64 rng(seed * 1000003ULL + file);
         std::uniform_int_distribution<int64_t> row(0, source.height() - patch), col(0, source.width() - patch);
         for (int64_t i = 0; i < values["random"].as<int64_t>(); ++i) corners.emplace_back(row(rng), col(rng));
       } else {
@@ -144,7 +145,7 @@ int chips_command(const std::vector<std::string>& arguments) {
             << ",\n  \"value_scale\": " << info.value_scale << ",\n  \"value_offset\": " << info.value_offset
             << ",\n  \"scaling_rule\": " << json_string(rule) << ",\n  \"sampling\": "
             << (values.count("random") ? "\"random\",\n  \"per_raster\": " + std::to_string(values["random"].as<int64_t>()) +
-                                             ",\n  \"seed\": " + std::to_string(values["seed"].as<uint64_t>())
+                                             ",\n  \"seed\": " + std::to_string(seed)
                                        : "\"grid\",\n  \"stride\": " + std::to_string(stride))
             << ",\n  \"min_valid\": " << min_valid << ",\n  \"dropped\": " << dropped << ",\n  \"sources\": [";
     for (size_t i = 0; i < used.size(); ++i) sidecar << (i ? ",\n    " : "\n    ") << json_string(used[i]);

@@ -35,7 +35,7 @@ po::options_description diffusion_options(const std::string& caption) {
       ("window", po::value<int64_t>()->default_value(0), "window size in output pixels (0: 128)")
       ("stride", po::value<int64_t>()->default_value(0), "window stride (0: 3/4 of the window)")
       ("batch", po::value<int64_t>()->default_value(8), "windows per network call")
-      ("seed", po::value<uint64_t>()->default_value(0), "noise seed; the same seed gives the same bytes")
+      ("seed", po::value<std::string>()->default_value("0"), "noise seed; the same seed gives the same bytes")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N")
       ("precision", po::value<std::string>()->default_value("fp32"), "fp32 | bf16 | fp16 (CUDA autocast)");
   return options;
@@ -57,7 +57,7 @@ DiffusionSettings read_diffusion_settings(const po::variables_map& values) {
   s.window = values["window"].as<int64_t>();
   s.stride = values["stride"].as<int64_t>();
   s.batch = values["batch"].as<int64_t>();
-  s.seed = values["seed"].as<uint64_t>();
+  s.seed = read_seed(values);
   s.device = values["device"].as<std::string>();
   s.precision = values["precision"].as<std::string>();
   return s;
@@ -82,10 +82,7 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
   if (job.mpi) return run_distributed_job(job, io);
 #endif
   DiffusionScene scene(job, io);
-  if (job.dry_run) {
-    scene.print_estimate(1);
-    return 0;
-  }
+  // A dry run refuses what the run would refuse, so its plan is one that can run.
   scene.check_runnable();
   const std::string checkpoint = checkpoint_path(io.dst);
   int completed = 0;
@@ -94,12 +91,16 @@ int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
     const std::string difference = settings_difference(scene.settings, info.settings);
     if (!difference.empty()) throw UsageError("cannot resume from " + checkpoint + ": " + difference);
     completed = info.steps_completed;
-  } else if (fs::exists(checkpoint)) {
+  } else if (fs::exists(checkpoint) && !job.dry_run) {
     warn("sr", "starting afresh; the checkpoint " + checkpoint + " of an earlier run will be replaced");
   }
   // The writer and its staging file only exist while the output is written, so a run killed while
   // denoising leaves nothing but its checkpoint; the path is checked before the long computation.
   check_output_path(io.dst, io.overwrite);
+  if (job.dry_run) {
+    scene.print_estimate(1);
+    return 0;
+  }
 
   const int64_t rows = scene.grid().extent_height();
   auto state = scene.new_array(rows);

@@ -94,16 +94,6 @@ RasterSource open_source(IoOptions& io, const DiffusionSetup& setup) {
 
 }  // namespace
 
-std::string bytes_text(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  while (bytes >= 1024.0 && unit < 4) {
-    bytes /= 1024.0;
-    ++unit;
-  }
-  return format_number(std::round(bytes * 100.0) / 100.0) + " " + units[unit];
-}
-
 DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
     : job(job_),
       setup(prepare_settings(job_)),
@@ -141,10 +131,15 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
   }
 
   std::vector<int> bands;
-  for (const auto& band : source.bands()) bands.push_back(band.index);
+  std::string ranges;  // what the input values mean to the model: another range, another run
+  for (const auto& band : source.bands()) {
+    bands.push_back(band.index);
+    ranges += (ranges.empty() ? "" : ";") + format_number(band.range.lo) + "," + format_number(band.range.hi);
+  }
   settings = {{"input", fs::weakly_canonical(source.path()).string()},
               {"input_size", std::to_string(source.width()) + "x" + std::to_string(source.height())},
               {"bands", join(bands)},
+              {"in_range", ranges},
               {"model", fs::weakly_canonical(job.model).string()},
               {"model_bytes", std::to_string(fs::file_size(job.model))},
               {"scale", std::to_string(setup.scale)},

@@ -85,6 +85,5 @@ class StepProgress {
 };
 
 // 1.5 GiB, 230 MiB, 12 KiB.
-std::string bytes_text(double bytes);
 
 }  // namespace geosr::cli

@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
         return command.run({args.begin() + 1, args.end()});
       }
     }
-    throw geosr::cli::UsageError("unknown command '" + args[0] + "' (commands: info, degrade, sr)");
+    std::string names;
+    for (const auto& command : kCommands) names += std::string(names.empty() ? "" : ", ") + command.name;
+    throw geosr::cli::UsageError("unknown command '" + args[0] + "' (commands: " + names + ")");
   });
 }

@@ -6,6 +6,9 @@
 #include <c10/util/Exception.h>
 #include <cpl_conv.h>
 
+#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/progress.hpp"
+
 namespace geosr::cli {
 
 std::vector<std::vector<std::string>> take_option(std::vector<std::string>& args, const std::string& name,
@@ -127,10 +130,22 @@ std::vector<int> parse_bands(const std::vector<std::string>& items) {
       bands.push_back(band);
     }
   }
+  if (bands.empty()) throw UsageError("-b: no band given");
   return bands;
 }
 
 }  // namespace
+
+uint64_t read_seed(const po::variables_map& values, const std::string& name) {
+  const std::string text = values[name].as<std::string>();
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 20)
+    throw UsageError("--" + name + " must be a whole number, 0 or more (got '" + text + "')");
+  try {
+    return std::stoull(text);
+  } catch (const std::out_of_range&) {
+    throw UsageError("--" + name + " must be below 2^64 (got '" + text + "')");
+  }
+}
 
 IoOptions read_io_options(const po::variables_map& values) {
   IoOptions io;
@@ -152,6 +167,11 @@ IoOptions read_io_options(const po::variables_map& values) {
       throw UsageError("-co takes NAME=VALUE (got '" + option + "')");
     }
   }
+  try {
+    if (!io.creation_options.empty()) check_creation_options(io.creation_options);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
   io.quiet = values["q"].as<bool>();
   if (values.count("overwrite")) io.overwrite = values["overwrite"].as<bool>();
   return io;
@@ -168,9 +188,11 @@ int guarded(const std::string& command, const std::function<int()>& body) {
   try {
     return body();
   } catch (const UsageError& e) {
+    end_progress_line();
     std::cerr << prefix << ": error: " << e.what() << "\n";
     return 2;
   } catch (const c10::Error& e) {
+    end_progress_line();
     std::cerr << prefix << ": error: " << first_line(e.what_without_backtrace()) << "\n";
     return 1;
   } catch (const std::exception& e) {
@@ -178,15 +200,18 @@ int guarded(const std::string& command, const std::function<int()>& body) {
     for (char& c : message) {
       if (c == '\n' || c == '\r') c = ' ';
     }
+    end_progress_line();
     std::cerr << prefix << ": error: " << message << "\n";
     return 1;
   } catch (...) {
+    end_progress_line();
     std::cerr << prefix << ": error: unexpected failure\n";
     return 1;
   }
 }
 
 void warn(const std::string& command, const std::string& message) {
+  end_progress_line();
   std::cerr << "geosr " << command << ": warning: " << message << "\n";
 }
 

@@ -47,6 +47,9 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
            const po::options_description& options, bool writes, po::variables_map& values);
 IoOptions read_io_options(const po::variables_map& values);
 
+// A seed option: a whole number from 0 to 2^64 - 1 (Boost would wrap "-1" around).
+uint64_t read_seed(const po::variables_map& values, const std::string& name = "seed");
+
 // Parses `args` that are all options but for the optional positionals `positional` (stored under
 // those names, in that order); returns false after printing help with `usage`.
 bool parse_named(const std::string& usage, const std::vector<std::string>& args, const po::options_description& options,

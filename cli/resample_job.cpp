@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <filesystem>
+#include <iostream>
 #include <iomanip>
 #include <sstream>
 
@@ -9,6 +10,7 @@
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/version.hpp"
+#include "interrupt.hpp"
 
 namespace geosr::cli {
 
@@ -37,10 +39,16 @@ std::map<std::string, std::string> resample_metadata(const ResampleJob& job) {
           {"GEOSR_STEPS", "0"},         {"GEOSR_SEED", "none"},     {"GEOSR_VERSION", kVersion}};
 }
 
-int run_resample_job(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
-  if (!source.geotransform()) warn(job.command, "input has no geotransform; the output will have none");
-  if (source.crs_wkt().empty()) warn(job.command, "input has no CRS; the output will have none");
+namespace {
 
+// GDAL stops the block loop and the COG copy when their progress callback says FALSE: how SIGINT
+// and SIGTERM reach them, quiet or not.
+int CPL_STDCALL progress_unless_interrupted(double complete, const char* message, void* scaled) {
+  if (InterruptGuard::received()) return FALSE;
+  return scaled ? GDALScaledProgress(complete, message, scaled) : TRUE;
+}
+
+void write_resampled(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
   OutputSpec spec = output_spec_for(source, job.width, job.height);
   spec.metadata = resample_metadata(job);
   spec.creation_options = io.creation_options;
@@ -62,15 +70,30 @@ int run_resample_job(const ResampleJob& job, const RasterSource& source, const I
   } release{pipeline_progress, copy_progress};
 
   PipelineOptions options;
-  if (!io.quiet) {
-    options.progress = GDALScaledProgress;
-    options.progress_data = pipeline_progress;
-  }
+  options.progress = progress_unless_interrupted;
+  options.progress_data = pipeline_progress;
   const int64_t valid = run_pipeline(source, processor, writer, options);
   if (valid == 0) {
     throw std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + source.path());
   }
-  writer.commit(io.quiet ? nullptr : GDALScaledProgress, copy_progress);
+  writer.commit(progress_unless_interrupted, copy_progress);
+}
+
+}  // namespace
+
+int run_resample_job(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
+  if (!source.geotransform()) warn(job.command, "input has no geotransform; the output will have none");
+  if (source.crs_wkt().empty()) warn(job.command, "input has no CRS; the output will have none");
+  const InterruptGuard interrupts;
+  try {
+    write_resampled(job, source, io);  // its writer removes the temporaries when it fails
+  } catch (const std::exception&) {
+    const int signal = InterruptGuard::received();
+    if (!signal) throw;
+    end_progress_line();
+    std::cerr << "geosr " << job.command << ": interrupted; " << io.dst << " was not written\n";
+    return 128 + signal;
+  }
   return 0;
 }
 

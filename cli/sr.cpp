@@ -3,8 +3,10 @@
 
 #include <cctype>
 #include <cmath>
+#include <iostream>
 
 #include "commands.hpp"
+#include "geosr/io/cog_writer.hpp"
 #include "sr_request.hpp"
 
 namespace geosr::cli {
@@ -12,7 +14,8 @@ namespace {
 
 constexpr double kMaxScale = 100.0;
 
-double parse_positive(const std::string& text, const std::string& what, bool allow_zero = false) {
+double parse_positive(const std::string& text, const std::string& what, bool allow_zero = false,
+                      const std::string& given = "") {
   size_t used = 0;
   double value = 0.0;
   try {
@@ -21,7 +24,8 @@ double parse_positive(const std::string& text, const std::string& what, bool all
     used = 0;
   }
   if (used == 0 || used != text.size() || !std::isfinite(value) || value < 0.0 || (value == 0.0 && !allow_zero)) {
-    throw UsageError(what + " must be a " + (allow_zero ? "non-negative" : "positive") + " number (got '" + text + "')");
+    throw UsageError(what + " must be a " + (allow_zero ? "non-negative" : "positive") + " number (got '" +
+                     (given.empty() ? text : given) + "')");
   }
   return value;
 }
@@ -38,11 +42,12 @@ double parse_size(const std::string& text, const std::string& what, bool allow_z
       number.pop_back();
     }
   }
-  return parse_positive(number, what, allow_zero) * unit;
+  return parse_positive(number, what, allow_zero, text) * unit;
 }
 
 void check_scale(double scale, const std::string& what) {
-  if (!std::isfinite(scale) || scale <= 1.0) {
+  if (!std::isfinite(scale)) throw UsageError(what + " must be a finite number (got " + format_number(scale) + ")");
+  if (scale <= 1.0) {
     throw UsageError(what + " must be greater than 1 (got " + format_number(scale) + "); geosr sr only enlarges");
   }
   if (scale > kMaxScale) {
@@ -65,7 +70,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
        "target pixel size in georeferenced units instead of --scale");
   po::options_description diffusion = diffusion_options("Diffusion options (--method diffusion)");
   diffusion.add_options()
-      ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing")
+      ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing (bicubic too)")
       ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
       ("max-device-mem", po::value<std::string>()->value_name("SIZE"), "accelerator memory the canvas may use with --device cuda (default: half the free); past it the canvas stays in host memory, 0 keeps it there")
       ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
@@ -93,6 +98,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   request.xres = tr.empty() ? 0.0 : parse_positive(tr[0][0], "--tr XRES");
   request.yres = tr.empty() ? 0.0 : parse_positive(tr[0][1], "--tr YRES");
   check_not_input(request.io);
+  request.dry_run = values["dry-run"].as<bool>();
 
   if (request.method == "diffusion") {
     if (!tr.empty()) {
@@ -100,7 +106,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
     }
     DiffusionJob& job = request.diffusion;
     static_cast<DiffusionSettings&>(job) = read_diffusion_settings(values);
-    job.dry_run = values["dry-run"].as<bool>();
+    job.dry_run = request.dry_run;
     if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
     if (values.count("max-device-mem"))
       job.max_device = parse_size(values["max-device-mem"].as<std::string>(), "--max-device-mem", /*allow_zero=*/true);
@@ -164,7 +170,14 @@ int sr_command(const std::vector<std::string>& arguments) {
     if (!request) return 0;
     if (request->method == "diffusion") return run_diffusion_job(request->diffusion, request->io);
     const RasterSource source(request->io.src, request->io.bands, request->io.in_ranges);
-    return run_resample_job(bicubic_job(*request, source), source, request->io);
+    const ResampleJob job = bicubic_job(*request, source);
+    if (request->dry_run) {
+      check_output_path(request->io.dst, request->io.overwrite);
+      std::cout << "output:              " << job.width << " x " << job.height << " x " << source.bands().size()
+                << " (bicubic, scale " << job.scale << "), " << GDALGetDataTypeName(source.data_type()) << " COG\n";
+      return 0;
+    }
+    return run_resample_job(job, source, request->io);
   });
 }
 

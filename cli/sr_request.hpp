@@ -20,6 +20,7 @@ struct SrRequest {
   DiffusionJob diffusion;         // method diffusion
   double scale = 0.0;             // method bicubic: --scale, 0 when --tr is given
   double xres = 0.0, yres = 0.0;  // method bicubic: --tr
+  bool dry_run = false;           // --dry-run, either method
 };
 
 // `geosr sr` arguments (options, SRC, DST), checked as `geosr sr` checks them (UsageError);

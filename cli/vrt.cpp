@@ -90,6 +90,7 @@ int vrt_command(const std::vector<std::string>& arguments) {
     po::variables_map values;
     if (!parse("vrt", "[options] SRC DST.vrt", args, options, true, values)) return 0;
     const IoOptions io = read_io_options(values);
+    check_not_input(io);
     const DiffusionSettings settings = read_diffusion_settings(values);
     const DiffusionSetup setup = prepare_settings(settings);
     std::vector<int> bands = io.bands;
@@ -107,7 +108,11 @@ int vrt_command(const std::vector<std::string>& arguments) {
     {
       std::ofstream out(staging);
       out << vrt_text(source, settings, setup);
-      if (!out.flush()) throw std::runtime_error("cannot write " + staging);
+      if (!out.flush()) {
+        std::error_code ec;
+        fs::remove(staging, ec);
+        throw std::runtime_error("cannot write " + staging);
+      }
     }
     fs::rename(staging, io.dst);
     if (!io.quiet) {

@@ -50,7 +50,10 @@ void apply(Connection& c, const std::string& key, const std::string& value) {
   if (key == "source") c.source = value;
   else if (key == "bands") c.bands = to_bands(value);
   else if (key == "blocksize") c.block_size = to_integer(key, value);
-  else if (key == "halo") c.halo = to_integer(key, value);
+  else if (key == "halo") {
+    c.halo = to_integer(key, value);
+    if (c.halo < 0) throw std::invalid_argument("halo must be 0 or more (got '" + value + "')");
+  }
   else if (key == "cache_dir") c.cache_dir = value;
   else if (key == "cache_mb") c.cache_mb = to_number(key, value);
   else throw std::invalid_argument("unknown option '" + key + "'");
@@ -87,7 +90,7 @@ bool apply_setting(DiffusionSettings& s, const std::string& key, const std::stri
   if (key == "model") s.model = value;
   else if (key == "scale") s.scale = to_integer(key, value);
   else if (key == "steps") s.steps = static_cast<int>(to_integer(key, value));
-  else if (key == "seed") s.seed = static_cast<uint64_t>(to_integer(key, value));
+  else if (key == "seed") s.seed = to_value<uint64_t>(key, value);
   else if (key == "sampler") s.sampler = value;
   else if (key == "eta") s.eta = to_number(key, value);
   else if (key == "fusion") s.fusion = value;

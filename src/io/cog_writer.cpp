@@ -30,12 +30,36 @@ GDALDriver* driver(const char* name) {
   return found;
 }
 
+// geosr's defaults, overridden by the user's -co.
+CPLStringList cog_options(const std::vector<std::string>& user) {
+  CPLStringList options;
+  for (const auto& option : default_cog_options()) options.AddString(option.c_str());
+  for (const auto& option : user) {
+    char* key = nullptr;
+    const char* value = CPLParseNameValue(option.c_str(), &key);
+    if (!key || !value) {
+      CPLFree(key);
+      throw std::runtime_error("creation option is not NAME=VALUE: " + option);
+    }
+    options.SetNameValue(key, value);
+    CPLFree(key);
+  }
+  return options;
+}
+
 fs::path output_directory(const fs::path& output) {
   const fs::path parent = output.parent_path();
   return parent.empty() ? fs::path(".") : parent;
 }
 
 }  // namespace
+
+void check_creation_options(const std::vector<std::string>& options) {
+  const CPLStringList list = cog_options(options);
+  GdalErrorTrap trap(/*warnings=*/true);
+  if (!GDALValidateCreationOptions(driver("COG"), list.List()) || !trap.first_error().empty())
+    trap.fail("-co");
+}
 
 void check_output_path(const fs::path& output, bool overwrite) {
   std::error_code ec;
@@ -186,18 +210,7 @@ void CogWriter::commit(GDALProgressFunc progress, void* progress_data) {
       GDALDataset::Open(staging_.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY), close_dataset);
   if (!staged) trap.fail("cannot reopen the temporary file " + staging_.string());
 
-  CPLStringList options;
-  for (const auto& option : default_cog_options()) options.AddString(option.c_str());
-  for (const auto& option : spec_.creation_options) {
-    char* key = nullptr;
-    const char* value = CPLParseNameValue(option.c_str(), &key);
-    if (!key || !value) {
-      CPLFree(key);
-      throw std::runtime_error("creation option is not NAME=VALUE: " + option);
-    }
-    options.SetNameValue(key, value);
-    CPLFree(key);
-  }
+  const CPLStringList options = cog_options(spec_.creation_options);
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> cog(
       driver("COG")->CreateCopy(cog_.c_str(), staged.get(), FALSE, options.List(),
                                 progress ? progress : GDALDummyProgress, progress_data),

@@ -12,7 +12,7 @@ void register_gdal() {
   std::call_once(once, [] { GDALAllRegister(); });
 }
 
-GdalErrorTrap::GdalErrorTrap() {
+GdalErrorTrap::GdalErrorTrap(bool warnings) : warnings_(warnings) {
   CPLErrorReset();
   CPLPushErrorHandlerEx(&GdalErrorTrap::handle, this);
 }
@@ -25,9 +25,9 @@ void GdalErrorTrap::fail(const std::string& what) const {
 }
 
 void CPL_STDCALL GdalErrorTrap::handle(CPLErr level, CPLErrorNum, const char* message) {
-  // Warnings (e.g. odd TIFF tags GDAL works around) are not the user's problem; stay silent.
-  if (level != CE_Failure && level != CE_Fatal) return;
   auto* trap = static_cast<GdalErrorTrap*>(CPLGetErrorHandlerUserData());
+  // Warnings (e.g. odd TIFF tags GDAL works around) are not the user's problem; stay silent.
+  if (level != CE_Failure && level != CE_Fatal && !(level == CE_Warning && trap && trap->warnings_)) return;
   if (trap && trap->first_error_.empty() && message) {
     std::string text = message;
     for (char& c : text) {

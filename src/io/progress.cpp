@@ -1,10 +1,20 @@
 #include "geosr/io/progress.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 
 namespace geosr {
+namespace {
+
+std::atomic<bool> line_open{false};
+
+}  // namespace
+
+void end_progress_line() {
+  if (line_open.exchange(false)) std::fputc('\n', stderr);
+}
 
 int CPL_STDCALL stderr_progress(double complete, const char* message, void* data) {
   // `data` points at an int holding the last tick printed (-1 before the first); GDALTermProgress
@@ -23,6 +33,7 @@ int CPL_STDCALL stderr_progress(double complete, const char* message, void* data
     }
   }
   if (last == 40) std::fputs(" - done.\n", stderr);
+  line_open = last < 40;
   std::fflush(stderr);
   return 1;
 }

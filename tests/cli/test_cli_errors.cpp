@@ -125,16 +125,38 @@ TEST_F(CliErrors, OutputDirectoryNotWritable) {
 
 TEST_F(CliErrors, OutputIsTheInput) {
   expect_failure("sr -q --method bicubic --overwrite --scale 2 " + t::quote(input) + " " + t::quote(input), dir, input, "sr", {"in.tif"});
+  // A VRT written over its own source would read itself.
+  const auto vrt = expect_failure("vrt -q --overwrite " + t::quote(input) + " " + t::quote(input), dir, input, "vrt", {"in.tif"});
+  EXPECT_EQ(vrt.exit_code, 2) << vrt.output;
+}
+
+TEST_F(CliErrors, InterruptedBicubicLeavesNothing) {
+  // SIGTERM once the writer's hidden staging file exists, i.e. in the middle of the blocks.
+  const std::string run = geosr_cmd(sr("--scale 16", input));
+  const std::string script = "( " + run + " >" + t::quote(dir / "log") + " 2>&1 & pid=$!; i=0; while ! ls " +
+                             t::quote(dir) + "/.out.tif.geosr-* >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.01; " +
+                             "i=$((i+1)); done; kill -TERM $pid; wait $pid; echo \"exit=$?\" )";
+  const auto r = t::run_command(script);
+  EXPECT_NE(r.output.find("exit=143"), std::string::npos) << r.output;
+  EXPECT_EQ(t::other_files(dir, {"in.tif", "log"}), std::vector<std::string>{});
+  std::ifstream log(dir / "log");
+  const std::string said((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(said, "geosr sr: interrupted; " + (dir / "out.tif").string() + " was not written\n");
 }
 
 TEST_F(CliErrors, AllNoDataInput) {
   t::RasterRecipe recipe;
   recipe.type = GDT_Byte;
+  recipe.bands = 3;  // the bundled model's, so that the dry run gets as far as the pixels
   recipe.nodata = 0.0;
   recipe.value = [](int, int, int) { return 0.0; };
   write_raster(dir / "empty.tif", recipe);
   const auto f = expect_failure(sr("--scale 2", dir / "empty.tif"), dir, dir / "empty.tif", "sr", {"in.tif", "empty.tif"});
   EXPECT_NE(f.output.find("no valid pixels"), std::string::npos) << f.output;
+  // A dry run refuses it as the run does, rather than planning a job that cannot run.
+  const auto dry = expect_failure(any_sr("--dry-run --steps 2", dir / "empty.tif"), dir, dir / "empty.tif", "sr",
+                                  {"in.tif", "empty.tif"});
+  EXPECT_NE(dry.output.find("no valid pixels"), std::string::npos) << dry.output;
 }
 
 TEST_F(CliErrors, UsageErrors) {
@@ -143,6 +165,8 @@ TEST_F(CliErrors, UsageErrors) {
   for (const std::string& args : {sr("--scale 2 --bogus", input), sr("", input), sr("--scale 2 --tr 1 1", input),
                                   any_sr("--scale 2 --method nearest", input),
                                   sr("--scale 2 --in-range 5,1", input), sr("--scale 2 -co NOEQUALS", input),
+                                  sr("--scale 2 -co COMPRESS=NOPE", input), sr("--scale 2 -co FOO=BAR", input),
+                                  sr("--scale 2 -co BLOCKSIZE=7", input), sr("--scale 2 -b \"\"", input),
                                   std::string("sr -q --method bicubic --scale 2 ") + t::quote(input)}) {
     const auto f = expect_failure(args, dir, input, "sr", {"in.tif"});
     EXPECT_EQ(f.exit_code, 2) << args << ": " << f.output;
@@ -160,6 +184,32 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
     const auto f = expect_failure(any_sr(options, input), dir, input, "sr", {"in.tif"});
     EXPECT_NE(f.exit_code, 0) << options;
   }
+  // Values Boost or a default would have taken silently.
+  for (const std::string& options : {"--window -128", "--stride -5", "--seed -1", "--sampler ddim --eta -1",
+                                     "--sampler ddim --eta nan", "--max-ram -5G"}) {
+    const auto f = expect_failure(any_sr("--steps 2 " + options, input), dir, input, "sr", {"in.tif"});
+    EXPECT_EQ(f.exit_code, 2) << options << ": " << f.output;
+  }
+  const auto echoed = expect_failure(any_sr("--max-device-mem junk", input), dir, input, "sr", {"in.tif"});
+  EXPECT_NE(echoed.output.find("'junk'"), std::string::npos) << echoed.output;
+}
+
+TEST_F(CliErrors, DryRunRefusesWhatTheRunRefuses) {
+  std::ofstream(dir / "out.tif") << "previous result";
+  for (const std::string& method : {"--method bicubic --scale 2", "--steps 2"}) {
+    const auto exists = expect_failure(any_sr("--dry-run " + method, input), dir, input, "sr", {"in.tif", "out.tif"});
+    EXPECT_NE(exists.output.find("--overwrite"), std::string::npos) << exists.output;
+  }
+  const auto resume = expect_failure(any_sr("--dry-run --steps 2 --overwrite --resume", input), dir, input, "sr",
+                                     {"in.tif", "out.tif"});
+  EXPECT_NE(resume.output.find("no checkpoint"), std::string::npos) << resume.output;
+  EXPECT_EQ(t::file_bytes(dir / "out.tif"), "previous result");
+  // And with nothing to refuse, bicubic's dry run too prints the output and writes nothing.
+  const auto plan = t::run_command(geosr_cmd(sr("--dry-run --scale 3 --overwrite", input)));
+  EXPECT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("768 x 768 x 4 (bicubic, scale 3)"), std::string::npos) << plan.output;
+  EXPECT_EQ(t::file_bytes(dir / "out.tif"), "previous result");
+  EXPECT_EQ(t::other_files(dir, {"in.tif", "out.tif"}), std::vector<std::string>{});
 }
 
 TEST_F(CliErrors, HelpIsUseful) {

@@ -99,6 +99,10 @@ TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
   const auto fresh = geosr_run(sr("--steps 11 --resume", out));
   EXPECT_EQ(fresh.exit_code, 2) << "other settings: " << fresh.output;
   EXPECT_NE(fresh.output.find("steps is 11 but the checkpoint was made with 12"), std::string::npos) << fresh.output;
+  // Another value range is another condition, so another run.
+  const auto ranged = geosr_run(sr("--steps 12 --in-range 0,200 --resume", out));
+  EXPECT_EQ(ranged.exit_code, 2) << ranged.output;
+  EXPECT_NE(ranged.output.find("in_range"), std::string::npos) << ranged.output;
 
   // A run killed while writing its output leaves a hidden staging file; the next writer of that
   // output removes it once its process is gone.

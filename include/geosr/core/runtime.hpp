@@ -4,6 +4,8 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
+#include <string>
+
 namespace geosr {
 
 // Debian's LibTorch starts with one intra-op thread; use `threads` (<= 0: $OMP_NUM_THREADS when
@@ -19,6 +21,9 @@ void keep_freed_memory();
 // device; otherwise it waits, since an asynchronous copy could read pageable memory after it is
 // freed. Callers stage what they upload in pinned memory when `device` is CUDA.
 at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device);
+
+// "1.46 MiB", "512 KiB", "8 GiB": binary units, two decimals at most.
+std::string bytes_text(double bytes);
 
 // Bytes of free memory on an accelerator `device` now; 0 for the CPU, and for CUDA when LibTorch
 // was built without it.

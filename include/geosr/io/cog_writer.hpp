@@ -48,6 +48,10 @@ class CogWriter {
 // is absent unless `overwrite`. Lets a long job fail before its work rather than after it.
 void check_output_path(const std::filesystem::path& output, bool overwrite);
 
+// Throws for a creation option the COG driver does not know or a value it does not take, as
+// gdal_translate would warn (here before the computation, not after it).
+void check_creation_options(const std::vector<std::string>& options);
+
 // Removes the temporaries of earlier writers of `output` whose process is gone (killed with
 // SIGKILL, or by the machine going down): nobody else would. Every writer does it first.
 void remove_stale_temporaries(const std::filesystem::path& output);

@@ -14,7 +14,8 @@ void register_gdal();
 
 class GdalErrorTrap {
  public:
-  GdalErrorTrap();
+  // With `warnings`, a warning counts as a failure too (GDAL warns about bad creation options).
+  explicit GdalErrorTrap(bool warnings = false);
   ~GdalErrorTrap();
   GdalErrorTrap(const GdalErrorTrap&) = delete;
   GdalErrorTrap& operator=(const GdalErrorTrap&) = delete;
@@ -27,6 +28,7 @@ class GdalErrorTrap {
 
  private:
   static void CPL_STDCALL handle(CPLErr level, CPLErrorNum number, const char* message);
+  bool warnings_;
   std::string first_error_;
 };
 

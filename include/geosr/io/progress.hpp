@@ -10,4 +10,8 @@ namespace geosr {
 // diffusion step, windows per second and the ETA).
 int CPL_STDCALL stderr_progress(double complete, const char* message, void* data);
 
+// Ends a progress line left unfinished (an error or a warning in the middle of a run), so that the
+// message starts a line of its own.
+void end_progress_line();
+
 }  // namespace geosr

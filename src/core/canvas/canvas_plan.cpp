@@ -4,12 +4,12 @@
 #include <stdexcept>
 
 #include "geosr/core/canvas/band_canvas.hpp"
+#include "geosr/core/runtime.hpp"
 
 namespace geosr {
 
 namespace {
 
-std::string mebibytes(double bytes) { return std::to_string(static_cast<int64_t>(std::ceil(bytes / (1 << 20)))) + " MiB"; }
 
 std::unique_ptr<SceneArray> array_in(const CanvasPlan& plan, CanvasStore store, int64_t channels, int64_t rows,
                                      int64_t width) {
@@ -87,7 +87,7 @@ CanvasPlan plan_canvas(const CanvasNeeds& needs, double max_ram, double max_devi
     }
   }
   if (plan.ram_bytes() > max_ram)
-    throw std::runtime_error("--max-ram " + mebibytes(max_ram) + " is below the " + mebibytes(needs.band) +
+    throw std::runtime_error("--max-ram " + bytes_text(max_ram) + " is below the " + bytes_text(needs.band) +
                              " one row of windows needs at this width");
   return plan;
 }

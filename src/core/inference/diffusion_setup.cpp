@@ -45,6 +45,8 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
     throw SettingsError("the model was trained for " + std::to_string(model_scale) + "x; scale " +
                         std::to_string(setup.scale) + " would condition it on blur it has never seen");
   }
+  if (s.window < 0 || s.stride < 0) throw SettingsError("window and stride must be positive (0: the default)");
+  if (!(s.eta >= 0.0) || !std::isfinite(s.eta)) throw SettingsError("eta must be a finite number, 0 or more");
   const int64_t multiple = int64_t{1} << (config.channel_mults.size() - 1);
   setup.window = s.window > 0 ? s.window : (128 + multiple - 1) / multiple * multiple;
   if (setup.window % multiple != 0) {

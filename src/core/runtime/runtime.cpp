@@ -1,5 +1,7 @@
 #include "geosr/core/runtime.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -47,6 +49,18 @@ void keep_freed_memory() {
 
 at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device) {
   return host.to(device, /*non_blocking=*/device.is_cuda() && host.is_pinned());
+}
+
+std::string bytes_text(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024.0 && unit < 4) {
+    bytes /= 1024.0;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g %s", std::round(bytes * 100.0) / 100.0, units[unit]);
+  return text;
 }
 
 double accelerator_free_bytes(const c10::Device& device) {
