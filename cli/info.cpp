@@ -6,6 +6,8 @@
 #include <ogr_spatialref.h>
 
 #include "commands.hpp"
+#include "diffusion_job.hpp"
+#include "geosr/core/network/model_file.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/georef.hpp"
 #include "resample_job.hpp"
@@ -22,6 +24,21 @@ std::string crs_summary(const std::string& wkt) {
   const char* code = srs.GetAuthorityCode(nullptr);
   if (authority && code) text += std::string(" (") + authority + ":" + code + ")";
   return text;
+}
+
+// What the default `geosr sr` (diffusion with $GEOSR_MODEL or the bundled model) makes of it.
+std::string diffusion_summary(const RasterSource& source) {
+  Metadata metadata;
+  try {
+    const UNet model = load_model(default_model_path(), &metadata);
+    const auto scale = metadata.count("geosr.scale") ? std::stoll(metadata.at("geosr.scale")) : 0;
+    if (scale < 2) return "diffusion needs --scale with this model";
+    return "diffusion with the default model (" + std::to_string(model->config().image_channels()) + " bands, " +
+           std::to_string(scale) + "x) gives " + std::to_string(source.width() * scale) + " x " +
+           std::to_string(source.height() * scale) + " pixels";
+  } catch (const std::exception& e) {
+    return std::string("diffusion needs a model (--model or $GEOSR_MODEL): ") + e.what();
+  }
 }
 
 std::string mask_summary(const BandInfo& band) {
@@ -68,8 +85,7 @@ int info_command(const std::vector<std::string>& arguments) {
                 << format_number(band.range.hi) << " -> [-1, 1]\n";
     }
     std::cout << "geosr defaults:\n"
-              << "  sr: --method bicubic, --scale S or --tr XRES YRES required; e.g. --scale 5 gives "
-              << source.width() * 5 << " x " << source.height() * 5 << " pixels\n"
+              << "  sr: " << diffusion_summary(source) << "; --method bicubic takes --scale S or --tr XRES YRES\n"
               << "  degrade: --scale 5 (area) gives " << std::llround(source.width() / 5.0) << " x "
               << std::llround(source.height() / 5.0) << " pixels\n"
               << "  output: COG, " << GDALGetDataTypeName(source.data_type()) << ", invalid pixels as "

@@ -88,7 +88,9 @@ RasterSource::RasterSource(const std::string& path, const std::vector<int>& band
     throw std::runtime_error(e.what());
   }
   for (const auto& b : bands_) {
-    masked_ = masked_ || band_uses_mask(dataset_->GetRasterBand(b.index), alpha_is_data);
+    // A floating-point band can hold NaN, invalid with no NoData value or mask to say so.
+    masked_ = masked_ || band_uses_mask(dataset_->GetRasterBand(b.index), alpha_is_data) ||
+              GDALDataTypeIsFloating(b.type);
   }
   alpha_is_data_ = alpha_is_data;
 

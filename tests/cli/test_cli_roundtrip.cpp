@@ -2,6 +2,8 @@
 // metadata and NoData carried; and the inputs that must be processed with a warning.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "gdal_fixtures.hpp"
 
 namespace {
@@ -91,8 +93,39 @@ TEST(CliRoundTrip, BundledSampleAndBandSelectionAndProgress) {
   EXPECT_EQ(t::cog_problems(dir / "sr.tif"), "");
   const auto info = geosr_run("info " + t::quote(hr));
   EXPECT_EQ(info.exit_code, 0);
-  for (const char* word : {"256 x 256", "Byte", "NAD83", "bicubic", "Block"}) {
+  for (const char* word : {"256 x 256", "Byte", "NAD83", "bicubic", "Block",
+                           "diffusion with the default model (3 bands, 5x) gives 1280 x 1280 pixels"}) {
     EXPECT_NE(info.output.find(word), std::string::npos) << word << "\n" << info.output;
+  }
+}
+
+TEST(CliRoundTrip, NaNIsInvalidWithoutANoDataValue) {
+  // Float32, no NoData value, no mask: a block of NaN must come out invalid, not as made-up data.
+  const auto dir = t::scratch("nan_block");
+  t::RasterRecipe recipe;
+  recipe.bands = 3;
+  recipe.value = [](int b, int r, int c) {
+    return r >= 10 && r < 30 && c >= 20 && c < 40 ? std::nan("") : 0.2 + 0.1 * b + 0.004 * r + 0.003 * c;
+  };
+  write_raster(dir / "nan.tif", recipe);
+  const auto info = geosr_run("info " + t::quote(dir / "nan.tif"));
+  EXPECT_NE(info.output.find("invalid pixels as internal mask"), std::string::npos) << info.output;
+  for (const std::string& method : {"--method bicubic --scale 5", "--steps 2 --window 32 --stride 24"}) {
+    SCOPED_TRACE(method);
+    const auto out = dir / "out.tif";
+    const auto r = geosr_run("sr -q --overwrite " + method + " " + t::quote(dir / "nan.tif") + " " + t::quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto ds = t::open_raster(out);
+    GDALRasterBand* mask = ds->GetRasterBand(1)->GetMaskBand();
+    EXPECT_TRUE(ds->GetRasterBand(1)->GetMaskFlags() & GMF_PER_DATASET);
+    uint8_t inside = 255, outside = 0;
+    ASSERT_EQ(mask->RasterIO(GF_Read, 150, 100, 1, 1, &inside, 1, 1, GDT_Byte, 0, 0, nullptr), CE_None);
+    ASSERT_EQ(mask->RasterIO(GF_Read, 250, 200, 1, 1, &outside, 1, 1, GDT_Byte, 0, 0, nullptr), CE_None);
+    EXPECT_EQ(inside, 0) << "the NaN block";
+    EXPECT_EQ(outside, 255);
+    float value = 0.0f;
+    ASSERT_EQ(ds->GetRasterBand(1)->RasterIO(GF_Read, 250, 200, 1, 1, &value, 1, 1, GDT_Float32, 0, 0, nullptr), CE_None);
+    EXPECT_TRUE(std::isfinite(value));
   }
 }
 

@@ -53,7 +53,8 @@ class RasterSource {
   std::array<int64_t, 2> block_size() const { return block_size_; }
   const std::optional<GeoTransform>& geotransform() const { return geotransform_; }
   const std::string& crs_wkt() const { return crs_wkt_; }  // empty when the file has none
-  // Whether some pixels may be invalid (a NoData value or a mask band on a selected band).
+  // Whether some pixels may be invalid (a NoData value or a mask band on a selected band, or a
+  // floating-point band, where NaN is invalid).
   bool has_invalid_pixels() const { return masked_; }
   // The smallest GDAL type that holds every selected band.
   GDALDataType data_type() const;
