@@ -5,6 +5,8 @@
 #include <gdal.h>
 
 #include <cmath>
+#include <cstdio>
+#include <stdexcept>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include "commands.hpp"
 #include "geosr/eval/raster_evaluation.hpp"
 #include "options.hpp"
+#include "resample_job.hpp"
 
 namespace geosr::cli {
 namespace {
@@ -115,9 +118,16 @@ void write_json(const eval::EvaluationReport& report, const std::string& path) {
       }
     }
     for (const auto& [key, values] : c.per_band) {
-      CPLJSONArray bands;
-      for (double v : values) bands.Add(v);
-      entry.Add(key + "_per_band", bands);
+      // CPLJSONArray cannot hold a null, but a parsed one can.
+      std::string text = "[";
+      for (size_t b = 0; b < values.size(); ++b) {
+        char number[32];
+        std::snprintf(number, sizeof number, "%.17g", values[b]);
+        text += (b ? "," : "") + (std::isfinite(values[b]) ? std::string(number) : std::string("null"));
+      }
+      CPLJSONDocument bands;
+      if (!bands.LoadMemory(text + "]")) throw std::logic_error("eval: per-band values did not parse");
+      entry.Add(key + "_per_band", bands.GetRoot().ToArray());
     }
     candidates.Add(entry);
   }
@@ -181,7 +191,12 @@ int eval_command(const std::vector<std::string>& arguments) {
     opts.grid = values.count("grid") ? parse_grid(values["grid"].as<std::string>()) : recorded_grid(candidate_paths.front());
     if (values.count("metrics")) opts.metrics = split(values["metrics"].as<std::string>(), ',');
     if (values.count("inception")) opts.inception_path = values["inception"].as<std::string>();
-    if (values.count("max-value")) opts.max_value = values["max-value"].as<double>();
+    if (values.count("max-value")) {
+      const double max_value = values["max-value"].as<double>();
+      if (!(max_value > 0.0) || !std::isfinite(max_value))
+        throw UsageError("--max-value must be a positive number (got " + format_number(max_value) + ")");
+      opts.max_value = max_value;
+    }
     opts.device = torch::Device(values["device"].as<std::string>());
     opts.batch_size = values["batch"].as<int64_t>();
     opts.seed = values["seed"].as<uint64_t>();

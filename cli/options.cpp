@@ -58,11 +58,13 @@ po::options_description io_options(bool writes, bool value_rule) {
 
 namespace {
 
-// GDAL's utilities accept -long_option too, hence allow_long_disguise.
+// GDAL's utilities accept -long_option too, hence allow_long_disguise; they take no abbreviations,
+// which would also turn -b into --batch where a command has no -b.
 void store(const std::vector<std::string>& args, const po::options_description& options,
            const po::positional_options_description& positional, po::variables_map& values) {
   try {
-    const auto style = po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
+    const auto style = (po::command_line_style::default_style | po::command_line_style::allow_long_disguise) &
+                       ~po::command_line_style::allow_guessing;
     po::store(po::command_line_parser(args).options(options).positional(positional).style(style).run(), values);
     po::notify(values);
   } catch (const po::error& e) {

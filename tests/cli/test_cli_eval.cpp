@@ -63,6 +63,14 @@ TEST(CliEval, TableJsonCsvForBicubicAndHr) {
   EXPECT_GT(bicubic.GetDouble("spectrum_db"), 1.0);
   EXPECT_EQ(bicubic.GetArray("psnr_per_band").Size(), 4);
   EXPECT_EQ(hr.GetDouble("rmse"), 0.0);
+  // An identical candidate's PSNR is infinite, which JSON cannot say: null, in the bands too.
+  EXPECT_EQ(hr.GetObj("psnr").GetType(), CPLJSONObject::Type::Null);
+  ASSERT_EQ(hr.GetArray("psnr_per_band").Size(), 4);
+  EXPECT_EQ(hr.GetArray("psnr_per_band")[0].GetType(), CPLJSONObject::Type::Null);
+  std::ifstream raw(json);
+  const std::string text((std::istreambuf_iterator<char>(raw)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("Infinity"), std::string::npos);
+  EXPECT_EQ(text.find("NaN"), std::string::npos);
   EXPECT_NEAR(hr.GetDouble("ssim"), 1.0, 1e-12);
   EXPECT_EQ(hr.GetDouble("swd"), 0.0);
   // The LR is the HR's area mean rounded to Byte: within half a grey level of the HR.
@@ -88,6 +96,11 @@ TEST(CliEval, RefusesOtherGridsAndBadOptions) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --grid 96,128");
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  // -b is no abbreviation of --batch, and PSNR needs a positive MAX.
+  for (const std::string& option : {"-b 1,2,3", "--max-value 0", "--max-value -5"}) {
+    r = geosr_run("eval --metrics psnr --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " " + option);
+    EXPECT_EQ(r.exit_code, 2) << option << ": " << r.output;
+  }
   r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --metrics fid --inception " +
                 t::quote(s.dir / "missing.pt"));
   EXPECT_EQ(r.exit_code, 1);
