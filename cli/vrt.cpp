@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <cpl_string.h>
@@ -48,11 +49,15 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
       << "</MDI>\n    <MDI key=\"GEOSR_STEPS\">" << s.steps << "</MDI>\n    <MDI key=\"GEOSR_SEED\">" << s.seed
       << "</MDI>\n    <MDI key=\"GEOSR_GRID\">" << setup.window << "," << setup.stride << "</MDI>\n  </Metadata>\n";
   const char* type = GDALGetDataTypeName(source.data_type());
+  // One NoData value for every band, as `geosr sr` writes: the first selected band's.
+  std::optional<double> nodata;
+  for (const BandInfo& band : source.bands())
+    if (!nodata && band.nodata) nodata = band.nodata;
   for (size_t b = 0; b < source.bands().size(); ++b) {
     const BandInfo& band = source.bands()[b];
     out << "  <VRTRasterBand dataType=\"" << type << "\" band=\"" << b + 1 << "\" subClass=\"VRTDerivedRasterBand\">\n"
         << "    <ColorInterp>" << GDALGetColorInterpretationName(band.color) << "</ColorInterp>\n";
-    if (band.nodata) out << "    <NoDataValue>" << number(*band.nodata) << "</NoDataValue>\n";
+    if (nodata) out << "    <NoDataValue>" << number(*nodata) << "</NoDataValue>\n";
     // Every output band reads all the model's input bands; Float32 keeps the cubic condition's
     // fractions, so the value range is given explicitly rather than taken from the transfer type.
     out << "    <PixelFunctionType>geosr_sr</PixelFunctionType>\n"
@@ -62,15 +67,31 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
         << number(s.eta) << "\" fusion=\"" << xml(s.fusion) << "\" weights=\"" << xml(s.weights) << "\" window=\""
         << setup.window << "\" stride=\"" << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
         << "\" precision=\"" << xml(s.precision) << "\" in_range=\"" << number(band.range.lo) << ","
-        << number(band.range.hi) << "\"/>\n";
+        << number(band.range.hi) << "\""
+        << (nodata ? " nodata=\"" + number(*nodata) + "\" masks=\"" + std::to_string(source.bands().size()) + "\""
+                   : std::string())
+        << "/>\n";
+    const std::string rects = "      <SrcRect xOff=\"0\" yOff=\"0\" xSize=\"" + std::to_string(source.width()) +
+                              "\" ySize=\"" + std::to_string(source.height()) + "\"/>\n" +
+                              "      <DstRect xOff=\"0\" yOff=\"0\" xSize=\"" + std::to_string(w) + "\" ySize=\"" +
+                              std::to_string(h) + "\"/>\n";
     for (const BandInfo& input : source.bands()) {
       out << "    <ComplexSource resampling=\"cubic\">\n"
           << "      <SourceFilename relativeToVRT=\"0\">" << path << "</SourceFilename>\n"
           << "      <SourceBand>" << input.index << "</SourceBand>\n"
-          << "      <SrcRect xOff=\"0\" yOff=\"0\" xSize=\"" << source.width() << "\" ySize=\"" << source.height() << "\"/>\n"
-          << "      <DstRect xOff=\"0\" yOff=\"0\" xSize=\"" << w << "\" ySize=\"" << h << "\"/>\n";
+          << rects;
       if (input.nodata) out << "      <NODATA>" << number(*input.nodata) << "</NODATA>\n";
       out << "    </ComplexSource>\n";
+    }
+    // The bands' masks, nearest: an output pixel is valid where the LR pixel under it is, as
+    // `geosr sr` decides (the cubic sources above also fill a rim of invalid pixels).
+    if (nodata) {
+      for (const BandInfo& input : source.bands()) {
+        out << "    <SimpleSource resampling=\"nearest\">\n"
+            << "      <SourceFilename relativeToVRT=\"0\">" << path << "</SourceFilename>\n"
+            << "      <SourceBand>mask," << input.index << "</SourceBand>\n"
+            << rects << "    </SimpleSource>\n";
+      }
     }
     out << "  </VRTRasterBand>\n";
   }

@@ -1,5 +1,6 @@
 #include "sr_pixel_function.hpp"
 
+#include <cstdlib>
 #include <functional>
 #include <list>
 #include <map>
@@ -21,6 +22,8 @@ struct Request {
   DiffusionSettings settings;
   int band = 0;
   std::optional<ValueRange> range;
+  std::optional<double> nodata;  // the output's NoData value
+  int masks = 0;                 // the last `masks` sources are the input bands' masks (0: all valid)
 };
 
 Request parse_arguments(CSLConstList arguments) {
@@ -40,6 +43,12 @@ Request parse_arguments(CSLConstList arguments) {
       const auto ranges = parse_ranges(text);
       if (ranges.size() != 1) throw std::invalid_argument("in_range takes one lo,hi pair");
       r.range = ranges.front();
+    } else if (name == "nodata") {
+      char* end = nullptr;
+      r.nodata = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0') throw std::invalid_argument("nodata must be a number (got '" + text + "')");
+    } else if (name == "masks") {
+      r.masks = std::atoi(text.c_str());
     }
   }
   if (r.band < 1) throw std::invalid_argument("the band argument (1-based output band) is missing or not positive");
@@ -69,6 +78,7 @@ const char* sr_pixel_function_arguments() {
          "<Argument name='stride' type='integer'/><Argument name='batch' type='integer'/>"
          "<Argument name='device' type='string'/><Argument name='precision' type='string'/>"
          "<Argument name='scale' type='integer'/><Argument name='in_range' type='string'/>"
+         "<Argument name='nodata' type='double'/><Argument name='masks' type='integer'/>"
          "</PixelFunctionArgumentsList>";
 }
 
@@ -78,16 +88,24 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     const Request request = parse_arguments(arguments);
     const ValueRange range = request.range.value_or(default_range(source_type));
     const size_t pixels = static_cast<size_t>(width) * static_cast<size_t>(height);
-    torch::Tensor condition = torch::empty({source_count, height, width}, torch::kFloat64);
+    if (request.masks < 0 || request.masks >= source_count)
+      throw std::invalid_argument("masks must be 0 .. the sources less one (got " + std::to_string(request.masks) + ")");
+    torch::Tensor sources_read = torch::empty({source_count, height, width}, torch::kFloat64);
     for (int b = 0; b < source_count; ++b) {
       GDALCopyWords64(sources[b], source_type, GDALGetDataTypeSizeBytes(source_type),
-                      condition[b].data_ptr<double>(), GDT_Float64, 8, static_cast<GPtrDiff_t>(pixels));
+                      sources_read[b].data_ptr<double>(), GDT_Float64, 8, static_cast<GPtrDiff_t>(pixels));
     }
+    const int bands = source_count - request.masks;
+    const torch::Tensor condition = sources_read.slice(0, 0, bands);
+    // A sample is valid where its band's mask says so and it is finite; a pixel where any band is.
+    torch::Tensor band_valid = torch::isfinite(condition);
+    if (request.masks) band_valid.logical_and_(sources_read.slice(0, bands) > 0);
+    const torch::Tensor valid = band_valid.any(0);
     // The request is known by its content: the same sources and settings give the same pixels.
     const std::string settings = settings_key(request.settings);
     size_t key = std::hash<std::string>{}(settings + "|" + std::to_string(width) + "x" + std::to_string(height));
-    key ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(condition.data_ptr<double>()),
-                                                          condition.numel() * sizeof(double))) +
+    key ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(sources_read.data_ptr<double>()),
+                                                          sources_read.numel() * sizeof(double))) +
            0x9e3779b97f4a7c15ULL + (key << 6) + (key >> 2);
 
     Cache& shared = cache();
@@ -104,9 +122,9 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
       auto found = shared.setups.find(settings);
       if (found == shared.setups.end()) found = shared.setups.emplace(settings, prepare_diffusion(request.settings)).first;
       const DiffusionSetup& setup = found->second;
-      if (source_count != setup.channels) {
+      if (bands != setup.channels) {
         throw std::invalid_argument("the model takes " + std::to_string(setup.channels) + " bands but the VRT band has " +
-                                    std::to_string(source_count) + " sources");
+                                    std::to_string(bands) + " sources");
       }
       SceneSamplerOptions options;
       options.fusion = setup.fusion;
@@ -117,7 +135,11 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
       options.seed = request.settings.seed;
       options.device = setup.device;
       CPLDebug("GEOSR", "geosr_sr: denoising a %d x %d request", width, height);
-      y = sample_scene(setup.denoiser, *setup.sampler, to_model(condition, range).to(torch::kFloat32), options);
+      // Invalid samples are 0 in model space, as `geosr sr` has them; nothing valid, nothing to denoise.
+      const torch::Tensor model = torch::where(band_valid, to_model(condition, range), torch::zeros({}, torch::kFloat64));
+      y = valid.any().item<bool>()
+              ? sample_scene(setup.denoiser, *setup.sampler, model.to(torch::kFloat32), options)
+              : torch::zeros({setup.channels, height, width});
       shared.results.emplace_front(key, y);
       if (shared.results.size() > 8) shared.results.pop_back();
     }
@@ -125,7 +147,8 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
       throw std::invalid_argument("band " + std::to_string(request.band) + " is beyond the model's " +
                                   std::to_string(y.size(0)) + " bands");
     }
-    const torch::Tensor values = from_model(y[request.band - 1], range, buffer_type).to(torch::kFloat64).contiguous();
+    const torch::Tensor values =
+        output_values(y[request.band - 1], range, buffer_type, valid, request.nodata).to(torch::kFloat64).contiguous();
     for (int row = 0; row < height; ++row) {
       GDALCopyWords(values.data_ptr<double>() + static_cast<size_t>(row) * width, GDT_Float64, 8,
                     static_cast<GByte*>(data) + static_cast<GPtrDiff_t>(line_space) * row, buffer_type, pixel_space,

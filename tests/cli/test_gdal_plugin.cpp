@@ -204,6 +204,34 @@ TEST(GdalPlugin, VrtPixelFunctionSuperResolvesThroughGdalTranslate) {
   EXPECT_GT(psnr(vrt, same), psnr(other, same) + 6.0) << psnr(vrt, same) << " vs " << psnr(other, same);
 }
 
+TEST(GdalPlugin, VrtKeepsNoDataWhereSrDoes) {
+  // A Landsat crop a third of which is NoData 0 (outside the scene's footprint).
+  const fs::path dir = t::scratch("plugin_vrt_nodata");
+  const auto lr = dir / "lr.tif";
+  ASSERT_EQ(gdal("gdal_translate -q -srcwin 130 20 60 45 " + t::quote(t::shared_data() / "odd" / "landsat7_rgb_300m.tif") +
+                 " " + t::quote(lr)).exit_code, 0);
+  ASSERT_EQ(geosr("vrt -q --steps 2 " + t::quote(lr) + " " + t::quote(dir / "sr.vrt")).exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q " + t::quote(dir / "sr.vrt") + " " + t::quote(dir / "vrt.tif")).exit_code, 0);
+  ASSERT_EQ(geosr("sr -q --steps 2 " + t::quote(lr) + " " + t::quote(dir / "sr.tif")).exit_code, 0);
+  const Pixels vrt = read(dir / "vrt.tif"), sr = read(dir / "sr.tif");
+  ASSERT_EQ(vrt.values.size(), sr.values.size());
+  ASSERT_FALSE(vrt.values.empty());
+  // NoData exactly where `geosr sr` has it (the LR pixel under an output pixel decides), and no
+  // valid pixel written as NoData.
+  const size_t plane = static_cast<size_t>(vrt.width) * vrt.height;
+  size_t invalid = 0, disagree = 0;
+  for (size_t i = 0; i < plane; ++i) {
+    const bool vrt_nodata = vrt.values[i] == 0 && vrt.values[plane + i] == 0 && vrt.values[2 * plane + i] == 0;
+    const bool sr_nodata = sr.values[i] == 0 && sr.values[plane + i] == 0 && sr.values[2 * plane + i] == 0;
+    invalid += sr_nodata;
+    disagree += vrt_nodata != sr_nodata;
+    for (int b = 0; b < 3 && !vrt_nodata; ++b) EXPECT_NE(vrt.values[b * plane + i], 0.0) << "pixel " << i;
+  }
+  EXPECT_GT(invalid, plane / 5);
+  EXPECT_LT(invalid, plane / 2);
+  EXPECT_EQ(disagree, 0u);
+}
+
 TEST(GdalPlugin, BadNamesAndArgumentsAreGdalErrors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"'GEOSR:/nonexistent/lr.tif'", "GEOSR:"},
