@@ -132,6 +132,8 @@ int run_rank(mpi::Session& session, DiffusionJob job, IoOptions io) {
   int used = 0;
   for (const RowPart& p : parts) used += p.empty() ? 0 : 1;
   const bool root = session.rank() == 0;
+  if (root) scene.check_runnable();
+  else if (scene.active == 0) return 1;  // rank 0 reports it
   if (job.dry_run) {
     if (root) {
       scene.print_estimate(used);
@@ -139,8 +141,6 @@ int run_rank(mpi::Session& session, DiffusionJob job, IoOptions io) {
     }
     return 0;
   }
-  if (root) scene.check_runnable();
-  else if (scene.active == 0) return 1;  // rank 0 reports it
   if (root) check_output_path(io.dst, io.overwrite);
 
   const RowPart part = parts[static_cast<size_t>(session.rank())];

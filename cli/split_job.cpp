@@ -65,13 +65,13 @@ int run_split_job(const DiffusionJob& job, IoOptions io) {
     throw UsageError("--split-part " + std::to_string(job.split_part) + " but the scene splits into " +
                      std::to_string(used) + " bands");
   }
+  scene.check_runnable();
   if (job.dry_run) {
     scene.print_estimate(1);
     std::cout << "bands:               " << used << " of " << job.split_rows << " requested, halo "
               << job.split_halo << " rows of windows\n";
     return 0;
   }
-  scene.check_runnable();
   RunSettings settings = scene.settings;
   settings["split_rows"] = std::to_string(used);
   settings["split_halo"] = std::to_string(job.split_halo);
