@@ -98,8 +98,13 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     const int bands = source_count - request.masks;
     const torch::Tensor condition = sources_read.slice(0, 0, bands);
     // A sample is valid where its band's mask says so and it is finite; a pixel where any band is.
+    // Without masks, GDAL's fill where a source has NoData (the band's NoData value) is all there is.
     torch::Tensor band_valid = torch::isfinite(condition);
-    if (request.masks) band_valid.logical_and_(sources_read.slice(0, bands) > 0);
+    if (request.masks) {
+      band_valid.logical_and_(sources_read.slice(0, bands) > 0);
+    } else if (request.nodata) {
+      band_valid.logical_and_(condition != *request.nodata);
+    }
     const torch::Tensor valid = band_valid.any(0);
     // The request is known by its content: the same sources and settings give the same pixels.
     const std::string settings = settings_key(request.settings);
