@@ -84,6 +84,4 @@ class StepProgress {
   std::string message_;
 };
 
-// 1.5 GiB, 230 MiB, 12 KiB.
-
 }  // namespace geosr::cli

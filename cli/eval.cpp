@@ -6,12 +6,12 @@
 
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "commands.hpp"
 #include "geosr/eval/raster_evaluation.hpp"

@@ -186,29 +186,25 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 }  // namespace
 
 int guarded(const std::string& command, const std::function<int()>& body) {
-  const std::string prefix = command.empty() ? "geosr" : "geosr " + command;
+  const auto fail = [&](const std::string& reason, int code) {
+    end_progress_line();
+    std::cerr << (command.empty() ? "geosr" : "geosr " + command) << ": error: " << reason << "\n";
+    return code;
+  };
   try {
     return body();
   } catch (const UsageError& e) {
-    end_progress_line();
-    std::cerr << prefix << ": error: " << e.what() << "\n";
-    return 2;
+    return fail(e.what(), 2);
   } catch (const c10::Error& e) {
-    end_progress_line();
-    std::cerr << prefix << ": error: " << first_line(e.what_without_backtrace()) << "\n";
-    return 1;
+    return fail(first_line(e.what_without_backtrace()), 1);
   } catch (const std::exception& e) {
     std::string message = e.what();
     for (char& c : message) {
       if (c == '\n' || c == '\r') c = ' ';
     }
-    end_progress_line();
-    std::cerr << prefix << ": error: " << message << "\n";
-    return 1;
+    return fail(message, 1);
   } catch (...) {
-    end_progress_line();
-    std::cerr << prefix << ": error: unexpected failure\n";
-    return 1;
+    return fail("unexpected failure", 1);
   }
 }
 

@@ -2,8 +2,8 @@
 
 #include <climits>
 #include <filesystem>
-#include <iostream>
 #include <iomanip>
+#include <iostream>
 #include <sstream>
 
 #include "geosr/io/cog_writer.hpp"

@@ -14,6 +14,7 @@
 #include "diffusion_job.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/georef.hpp"
+#include "geosr/io/output_spec.hpp"
 #include "resample_job.hpp"
 
 namespace geosr::cli {
@@ -49,10 +50,8 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
       << "</MDI>\n    <MDI key=\"GEOSR_STEPS\">" << s.steps << "</MDI>\n    <MDI key=\"GEOSR_SEED\">" << s.seed
       << "</MDI>\n    <MDI key=\"GEOSR_GRID\">" << setup.window << "," << setup.stride << "</MDI>\n  </Metadata>\n";
   const char* type = GDALGetDataTypeName(source.data_type());
-  // One NoData value for every band, as `geosr sr` writes: the first selected band's.
-  std::optional<double> nodata;
-  for (const BandInfo& band : source.bands())
-    if (!nodata && band.nodata) nodata = band.nodata;
+  // The NoData value `geosr sr` would write, for every band.
+  const std::optional<double> nodata = output_spec_for(source, w, h).nodata;
   for (size_t b = 0; b < source.bands().size(); ++b) {
     const BandInfo& band = source.bands()[b];
     out << "  <VRTRasterBand dataType=\"" << type << "\" band=\"" << b + 1 << "\" subClass=\"VRTDerivedRasterBand\">\n"

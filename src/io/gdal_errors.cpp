@@ -26,7 +26,8 @@ void GdalErrorTrap::fail(const std::string& what) const {
 
 void CPL_STDCALL GdalErrorTrap::handle(CPLErr level, CPLErrorNum, const char* message) {
   auto* trap = static_cast<GdalErrorTrap*>(CPLGetErrorHandlerUserData());
-  // Warnings (e.g. odd TIFF tags GDAL works around) are not the user's problem; stay silent.
+  // Warnings (e.g. odd TIFF tags GDAL works around) are not the user's problem; stay silent,
+  // unless the trap was asked for them.
   if (level != CE_Failure && level != CE_Fatal && !(level == CE_Warning && trap && trap->warnings_)) return;
   if (trap && trap->first_error_.empty() && message) {
     std::string text = message;
