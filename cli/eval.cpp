@@ -175,7 +175,7 @@ int eval_command(const std::vector<std::string>& arguments) {
         ("device", po::value<std::string>()->default_value("cpu"), "where the feature network runs (cpu, cuda)")
         ("batch", po::value<int64_t>()->default_value(16), "feature network batch size")
         ("max-value", po::value<double>(), "MAX for PSNR/SSIM (default: from the data type, 255 for Byte)")
-        ("seed", po::value<uint64_t>()->default_value(0), "seed of SWD and KID sampling")
+        ("seed", po::value<std::string>()->default_value("0"), "seed of SWD and KID sampling")
         ("json", po::value<std::string>()->value_name("OUT.json"), "write the results as JSON")
         ("csv", po::value<std::string>()->value_name("OUT.csv"), "write the results as CSV")
         ("quiet,q", "do not print the table");
@@ -199,7 +199,7 @@ int eval_command(const std::vector<std::string>& arguments) {
     }
     opts.device = torch::Device(values["device"].as<std::string>());
     opts.batch_size = values["batch"].as<int64_t>();
-    opts.seed = values["seed"].as<uint64_t>();
+    opts.seed = read_seed(values);
     for (const auto& m : opts.metrics) {
       const auto& names = eval::metric_names();
       if (std::find(names.begin(), names.end(), m) == names.end()) throw UsageError("unknown metric '" + m + "'");

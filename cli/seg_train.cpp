@@ -85,7 +85,7 @@ int seg_train(const std::vector<std::string>& args) {
       ("lr", po::value<double>()->default_value(0.01), "AdamW learning rate")
       ("gamma", po::value<double>()->default_value(0.97), "learning rate factor per epoch (ExponentialLR)")
       ("weight-decay", po::value<double>()->default_value(1e-2), "AdamW weight decay")
-      ("seed", po::value<uint64_t>()->default_value(0), "seed of the initial weights and the patches")
+      ("seed", po::value<std::string>()->default_value("0"), "seed of the initial weights and the patches")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu | cuda | cuda:N")
       ("precision", po::value<std::string>()->default_value("bf16"), "bf16 | fp32 (bf16 autocast on CUDA only)")
       ("val-every", po::value<int64_t>()->default_value(1)->value_name("N"), "validate every N epochs")
@@ -118,7 +118,7 @@ int seg_train(const std::vector<std::string>& args) {
   train.lr = values["lr"].as<double>();
   train.gamma = values["gamma"].as<double>();
   train.weight_decay = values["weight-decay"].as<double>();
-  train.seed = values["seed"].as<uint64_t>();
+  train.seed = read_seed(values);
   train.device = read_device(values);
   train.bf16 = precision == "bf16";
   SlidingOptions sliding;

@@ -97,7 +97,7 @@ TEST(CliEval, RefusesOtherGridsAndBadOptions) {
   r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --grid 96,128");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   // -b is no abbreviation of --batch, and PSNR needs a positive MAX.
-  for (const std::string& option : {"-b 1,2,3", "--max-value 0", "--max-value -5"}) {
+  for (const std::string& option : {"-b 1,2,3", "--max-value 0", "--max-value -5", "--seed -1"}) {
     r = geosr_run("eval --metrics psnr --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " " + option);
     EXPECT_EQ(r.exit_code, 2) << option << ": " << r.output;
   }
