@@ -42,6 +42,18 @@ SlurmOptions read_slurm_options(const po::variables_map& values) {
   return slurm;
 }
 
+// Before anything is written: the script's directory exists, and a file already there is replaced
+// only when it is a script geosr batch wrote.
+void check_slurm_path(const std::string& path) {
+  const fs::path parent = fs::absolute(path).parent_path();
+  if (!fs::is_directory(parent)) throw UsageError("--slurm " + path + ": " + parent.string() + " is not a directory");
+  if (!fs::exists(path)) return;
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.find("# Written by geosr batch.") == std::string::npos)
+    throw UsageError(path + " exists and is not a Slurm script of geosr batch; geosr batch will not replace it");
+}
+
 void write_slurm_script(const BatchManifest& manifest, const std::string& manifest_path, const SlurmOptions& slurm,
                         const std::string& path, bool quiet) {
   const fs::path logs = fs::path(manifest.outdir) / "logs";
@@ -142,6 +154,25 @@ int batch_command(const std::vector<std::string>& arguments) {
     if (!request) return 0;
     const SrOutputForecast forecast(*request);
     const auto slurm = values.count("slurm") ? std::optional<SlurmOptions>(read_slurm_options(values)) : std::nullopt;
+    // The files batch writes itself are never a scene's input or output.
+    for (const auto& task : manifest.tasks)
+      for (const auto& scene : task) {
+        for (const std::string& path : {scene.input, scene.output}) {
+          if (planning) check_not_input(path, manifest_path);
+          if (slurm) check_not_input(path, values["slurm"].as<std::string>());
+        }
+      }
+    if (slurm) {
+      check_not_input(manifest_path, values["slurm"].as<std::string>());
+      check_slurm_path(values["slurm"].as<std::string>());
+    }
+    if (planning && fs::exists(manifest_path)) {  // replaced only when it is an earlier manifest
+      try {
+        read_manifest(manifest_path);
+      } catch (const std::exception&) {
+        throw UsageError(manifest_path + " exists and is not a geosr batch manifest; geosr batch will not replace it");
+      }
+    }
     if (planning) {
       write_manifest(manifest, manifest_path);
       if (!quiet) {

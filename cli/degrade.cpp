@@ -22,7 +22,7 @@ int degrade_command(const std::vector<std::string>& arguments) {
     if (!std::isfinite(scale) || scale < 2.0 || scale != std::floor(scale) || scale > 1e6) {
       throw UsageError("--scale must be an integer >= 2 (got " + format_number(scale) + ")");
     }
-    check_not_input(io);
+    check_not_input(io.src, io.dst);
 
     const RasterSource source(io.src, io.bands, io.in_ranges);
     const auto factor = static_cast<int64_t>(scale);

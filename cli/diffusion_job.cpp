@@ -73,6 +73,14 @@ DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
   }
 }
 
+RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup) {
+  try {
+    return open_model_input(io.src, io.bands, io.in_ranges, setup.channels, "-b");
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
 int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
   if (job.split_rows > 0 || job.split_part > 0) {
     if (job.split_rows < 1) throw UsageError("--split-part needs --split-rows");

@@ -43,6 +43,9 @@ DiffusionSettings read_diffusion_settings(const po::variables_map& values);
 // prepare_diffusion with the settings' mistakes reported as usage errors.
 DiffusionSetup prepare_settings(const DiffusionSettings& settings);
 
+// The input bands the model reads (-b, else the first ones), a wrong count reported as a usage error.
+RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup);
+
 // Opens SRC itself: without -b it selects the first bands the model takes (1,2,3 for an RGB model).
 int run_diffusion_job(const DiffusionJob& job, IoOptions io);
 

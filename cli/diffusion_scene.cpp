@@ -75,29 +75,12 @@ double seconds_per_window(const Denoiser& denoiser, int64_t channels, int64_t wi
   return std::chrono::duration<double>(Clock::now() - started).count() / static_cast<double>(batch);
 }
 
-// Without -b the first bands the model takes are selected (1,2,3 for an RGB model).
-RasterSource open_source(IoOptions& io, const DiffusionSetup& setup) {
-  if (io.bands.empty()) {
-    const RasterSource probe(io.src);
-    if (static_cast<int64_t>(probe.bands().size()) > setup.channels) {
-      for (int b = 1; b <= setup.channels; ++b) io.bands.push_back(b);
-    }
-  }
-  RasterSource source(io.src, io.bands, io.in_ranges);
-  const auto channels = static_cast<int64_t>(source.bands().size());
-  if (channels != setup.channels) {
-    throw UsageError("the model takes " + std::to_string(setup.channels) + " bands but " +
-                     std::to_string(channels) + " are selected (choose them with -b)");
-  }
-  return source;
-}
-
 }  // namespace
 
 DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
     : job(job_),
       setup(prepare_settings(job_)),
-      source(open_source(io, setup)),
+      source(open_model_source(io, setup)),
       channels(static_cast<int64_t>(source.bands().size())),
       height(source.height() * setup.scale),
       width(source.width() * setup.scale),
@@ -252,7 +235,7 @@ void DiffusionScene::print_estimate(int processes) const {
 
 void DiffusionScene::check_runnable() const {
   if (active == 0) {
-    throw std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + source.path());
+    throw no_valid_pixels(source.path());
   }
   if (!source.geotransform()) warn("sr", "input has no geotransform; the output will have none");
   if (source.crs_wkt().empty()) warn("sr", "input has no CRS; the output will have none");

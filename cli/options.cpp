@@ -1,11 +1,12 @@
 #include "options.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
-#include <c10/util/Exception.h>
 #include <cpl_conv.h>
 
+#include "geosr/core/runtime.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/progress.hpp"
 
@@ -179,11 +180,12 @@ IoOptions read_io_options(const po::variables_map& values) {
   return io;
 }
 
-namespace {
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
-}  // namespace
+void check_not_input(const std::string& input, const std::string& output) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(input, output, ec))
+    throw UsageError((output == input ? output + " is the input file" : output + " is the input " + input) +
+                     "; geosr never writes over its input");
+}
 
 int guarded(const std::string& command, const std::function<int()>& body) {
   const auto fail = [&](const std::string& reason, int code) {
@@ -195,14 +197,8 @@ int guarded(const std::string& command, const std::function<int()>& body) {
     return body();
   } catch (const UsageError& e) {
     return fail(e.what(), 2);
-  } catch (const c10::Error& e) {
-    return fail(first_line(e.what_without_backtrace()), 1);
   } catch (const std::exception& e) {
-    std::string message = e.what();
-    for (char& c : message) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
-    return fail(message, 1);
+    return fail(error_text(e), 1);
   } catch (...) {
     return fail("unexpected failure", 1);
   }

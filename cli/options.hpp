@@ -50,6 +50,10 @@ IoOptions read_io_options(const po::variables_map& values);
 // A seed option: a whole number from 0 to 2^64 - 1 (Boost would wrap "-1" around).
 uint64_t read_seed(const po::variables_map& values, const std::string& name = "seed");
 
+// Refuses to write `output` when it is `input` by any name (a usage error): geosr never writes
+// over its input.
+void check_not_input(const std::string& input, const std::string& output);
+
 // Parses `args` that are all options but for the optional positionals `positional` (stored under
 // those names, in that order); returns false after printing help with `usage`.
 bool parse_named(const std::string& usage, const std::vector<std::string>& args, const po::options_description& options,

@@ -21,13 +21,6 @@ void check_output_size(int64_t width, int64_t height) {
   }
 }
 
-void check_not_input(const IoOptions& io) {
-  std::error_code ec;
-  if (std::filesystem::equivalent(io.src, io.dst, ec)) {
-    throw UsageError("DST is the input file; geosr never writes over its input");
-  }
-}
-
 std::string format_number(double value) {
   std::ostringstream text;
   text << std::setprecision(12) << value;
@@ -74,7 +67,7 @@ void write_resampled(const ResampleJob& job, const RasterSource& source, const I
   options.progress_data = pipeline_progress;
   const int64_t valid = run_pipeline(source, processor, writer, options);
   if (valid == 0) {
-    throw std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + source.path());
+    throw no_valid_pixels(source.path());
   }
   writer.commit(progress_unless_interrupted, copy_progress);
 }

@@ -24,9 +24,6 @@ struct ResampleJob {
 // Refuses outputs that GDAL cannot address (more than 2^31 - 1 pixels per side).
 void check_output_size(int64_t width, int64_t height);
 
-// Checks DST against SRC before any work: never the input itself.
-void check_not_input(const IoOptions& io);
-
 // The GEOSR_* metadata items the job writes into its output.
 std::map<std::string, std::string> resample_metadata(const ResampleJob& job);
 

@@ -123,12 +123,16 @@ int seg_eval(const std::vector<std::string>& args) {
   const LabelOptions label_options = read_label_options(values);
   const std::string labels = values["labels"].as<std::string>();
   if (!std::filesystem::exists(labels)) throw std::runtime_error("labels not found: " + labels);
+  if (values.count("json")) check_not_input(labels, values["json"].as<std::string>());
 
   std::vector<Row> rows;
   const bool labels_dir = std::filesystem::is_directory(labels);
   for (const auto& prediction : values["prediction"].as<std::vector<std::string>>()) {
     Confusion confusion(classes);
     const auto files = prediction_files(prediction);
+    if (values.count("json")) {  // never the JSON over a prediction it scores
+      for (const auto& file : files) check_not_input(file, values["json"].as<std::string>());
+    }
     int64_t unlabelled = 0;
     for (const auto& file : files) {
       const LabelRaster predicted = read_label_raster(file);

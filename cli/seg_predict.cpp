@@ -67,6 +67,8 @@ int seg_predict(const std::vector<std::string>& args) {
   const torch::Device device = read_device(values);
   const std::string probabilities_path = values.count("probabilities") ? values["probabilities"].as<std::string>() : "";
   if (probabilities_path == io.dst) throw UsageError("--probabilities must name another file than CLASSES");
+  check_not_input(io.src, io.dst);
+  if (!probabilities_path.empty()) check_not_input(io.src, probabilities_path);
 
   const RasterSource source(io.src, io.bands);
   const SegModel model = load_seg_model(values["model"].as<std::string>());
@@ -104,7 +106,7 @@ int seg_predict(const std::vector<std::string>& args) {
     if (!io.quiet) stderr_progress(0.9 * static_cast<double>(rows.end) / static_cast<double>(source.height()), nullptr, &ticks);
   }
   if (valid_pixels == 0)
-    throw std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + source.path());
+    throw no_valid_pixels(source.path());
   if (probability_writer) probability_writer->commit();
   try {
     class_writer.commit();

@@ -97,7 +97,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   if (values.count("scale")) check_scale(values["scale"].as<double>(), "--scale");
   request.xres = tr.empty() ? 0.0 : parse_positive(tr[0][0], "--tr XRES");
   request.yres = tr.empty() ? 0.0 : parse_positive(tr[0][1], "--tr YRES");
-  check_not_input(request.io);
+  check_not_input(request.io.src, request.io.dst);
   request.dry_run = values["dry-run"].as<bool>();
 
   if (request.method == "diffusion") {

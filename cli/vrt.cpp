@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include <cpl_string.h>
-#include <unistd.h>
 
 #include "commands.hpp"
 #include "diffusion_job.hpp"
@@ -16,6 +15,7 @@
 #include "geosr/io/georef.hpp"
 #include "geosr/io/output_spec.hpp"
 #include "resample_job.hpp"
+#include "staged_file.hpp"
 
 namespace geosr::cli {
 namespace {
@@ -65,7 +65,7 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
         << "\" steps=\"" << s.steps << "\" seed=\"" << s.seed << "\" sampler=\"" << xml(s.sampler) << "\" eta=\""
         << number(s.eta) << "\" fusion=\"" << xml(s.fusion) << "\" weights=\"" << xml(s.weights) << "\" window=\""
         << setup.window << "\" stride=\"" << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
-        << "\" precision=\"" << xml(s.precision) << "\" in_range=\"" << number(band.range.lo) << ","
+        << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\"" << number(band.range.lo) << ","
         << number(band.range.hi) << "\""
         << (nodata ? " nodata=\"" + number(*nodata) + "\" masks=\"" + std::to_string(source.bands().size()) + "\""
                    : std::string())
@@ -110,31 +110,20 @@ int vrt_command(const std::vector<std::string>& arguments) {
     po::variables_map values;
     if (!parse("vrt", "[options] SRC DST.vrt", args, options, true, values)) return 0;
     const IoOptions io = read_io_options(values);
-    check_not_input(io);
+    check_not_input(io.src, io.dst);
     const DiffusionSettings settings = read_diffusion_settings(values);
     const DiffusionSetup setup = prepare_settings(settings);
-    std::vector<int> bands = io.bands;
-    if (bands.empty()) {
-      const RasterSource probe(io.src);
-      for (int b = 1; b <= setup.channels && b <= static_cast<int>(probe.bands().size()); ++b) bands.push_back(b);
-    }
-    const RasterSource source(io.src, bands, io.in_ranges);
-    if (static_cast<int64_t>(source.bands().size()) != setup.channels) {
-      throw UsageError("the model takes " + std::to_string(setup.channels) + " bands but " +
-                       std::to_string(source.bands().size()) + " are selected (choose them with -b)");
-    }
+    const RasterSource source = open_model_source(io, setup);
+    // A VRT of nothing but NoData is refused as `geosr sr` refuses it.
+    if (!source.any_valid()) throw no_valid_pixels(source.path());
     check_output_path(io.dst, io.overwrite);
-    const std::string staging = io.dst + ".geosr-" + std::to_string(::getpid());
+    StagedFile staged(io.dst);
     {
-      std::ofstream out(staging);
+      std::ofstream out(staged.path());
       out << vrt_text(source, settings, setup);
-      if (!out.flush()) {
-        std::error_code ec;
-        fs::remove(staging, ec);
-        throw std::runtime_error("cannot write " + staging);
-      }
+      if (!out.flush()) throw std::runtime_error("cannot write " + staged.path());
     }
-    fs::rename(staging, io.dst);
+    staged.commit();
     if (!io.quiet) {
       std::cout << "wrote " << io.dst << ": " << source.width() * setup.scale << " x " << source.height() * setup.scale
                 << ", geosr_sr over bands";

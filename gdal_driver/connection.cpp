@@ -1,11 +1,15 @@
 #include "connection.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <type_traits>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <stdexcept>
+#include <type_traits>
 
 #include <cpl_conv.h>
 #include <cpl_json.h>
@@ -30,18 +34,17 @@ T to_value(const std::string& key, const std::string& value) {
   return number;
 }
 
-int64_t to_integer(const std::string& key, const std::string& value) { return to_value<int64_t>(key, value); }
-double to_number(const std::string& key, const std::string& value) { return to_value<double>(key, value); }
-
 std::vector<int> to_bands(const std::string& value) {
   std::vector<int> bands;
-  const CPLStringList parts(CSLTokenizeString2(value.c_str(), ",", 0));
+  const CPLStringList parts(CSLTokenizeString2(value.c_str(), ",", CSLT_ALLOWEMPTYTOKENS));
   for (int i = 0; i < parts.size(); ++i) {
     const std::string part = parts[i];
-    const int64_t band = to_integer("bands", part);
-    if (band < 1) throw std::invalid_argument("bands are numbered from 1 (got '" + value + "')");
+    const int64_t band = part.empty() ? 0 : to_integer("bands", part);
+    if (band < 1 || band > std::numeric_limits<int>::max())
+      throw std::invalid_argument("bands are numbers from 1, separated by commas (got '" + value + "')");
     bands.push_back(static_cast<int>(band));
   }
+  if (bands.empty()) throw std::invalid_argument("bands lists none");
   return bands;
 }
 
@@ -86,10 +89,14 @@ std::map<std::string, std::string> read_descriptor(const std::string& path) {
 
 }  // namespace
 
+int64_t to_integer(const std::string& key, const std::string& value) { return to_value<int64_t>(key, value); }
+double to_number(const std::string& key, const std::string& value) { return to_value<double>(key, value); }
+
 bool apply_setting(DiffusionSettings& s, const std::string& key, const std::string& value) {
   if (key == "model") s.model = value;
   else if (key == "scale") s.scale = to_integer(key, value);
-  else if (key == "steps") s.steps = static_cast<int>(to_integer(key, value));
+  // Beyond int's range the count is pinned where prepare_diffusion still refuses it, never wrapped.
+  else if (key == "steps") s.steps = static_cast<int>(std::clamp<int64_t>(to_integer(key, value), 0, std::numeric_limits<int>::max()));
   else if (key == "seed") s.seed = to_value<uint64_t>(key, value);
   else if (key == "sampler") s.sampler = value;
   else if (key == "eta") s.eta = to_number(key, value);
@@ -105,8 +112,9 @@ bool apply_setting(DiffusionSettings& s, const std::string& key, const std::stri
 }
 
 std::string settings_key(const DiffusionSettings& s) {
-  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" +
-         std::to_string(s.eta) + "|" + s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" +
+  char eta[32];  // every bit of it: to_string's six decimals would let two settings share results
+  std::snprintf(eta, sizeof eta, "%.17g", s.eta);
+  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" + eta + "|" + s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" +
          std::to_string(s.stride) + "|" + std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device +
          "|" + s.precision;
 }
@@ -144,12 +152,13 @@ Connection parse_connection(const std::string& name, bool descriptor, CSLConstLi
     const char* value = CPLParseNameValue(*option, &key);
     const std::string name_of = key ? key : "";
     CPLFree(key);
-    apply(c, lower(name_of), value ? value : "");
+    if (!value) throw std::invalid_argument("open option '" + std::string(*option) + "' is not NAME=VALUE");
+    apply(c, lower(name_of), value);
   }
   if (c.source.empty()) throw std::invalid_argument("no source raster named");
   if (c.block_size < 16 || c.block_size > 8192) throw std::invalid_argument("blocksize must be 16 .. 8192");
   if (c.halo < -1) throw std::invalid_argument("halo must be 0 or more");
-  if (c.cache_mb < 0) throw std::invalid_argument("cache_mb must not be negative");
+  if (!(c.cache_mb >= 0) || !std::isfinite(c.cache_mb)) throw std::invalid_argument("cache_mb must be a finite number, 0 or more");
   return c;
 }
 

@@ -26,6 +26,10 @@ struct Connection {
   double cache_mb = 256.0;     // memory cache
 };
 
+// `value` as a whole integer or number; std::invalid_argument naming `key` otherwise.
+int64_t to_integer(const std::string& key, const std::string& value);
+double to_number(const std::string& key, const std::string& value);
+
 // Sets the diffusion setting `key` (model, scale, steps, seed, sampler, eta, fusion, weights,
 // window, stride, batch, device, precision) from text; false when `key` is none of them. Throws
 // std::invalid_argument for a value of the wrong kind.

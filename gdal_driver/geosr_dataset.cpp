@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "geosr/core/runtime.hpp"
 
 namespace geosr::gdal {
 namespace {
@@ -68,7 +69,7 @@ CPLErr GeosrBand::IReadBlock(int bx, int by, void* image) {
     }
     return CE_None;
   } catch (const std::exception& e) {
-    CPLError(CE_Failure, CPLE_AppDefined, "GEOSR: block %d,%d: %s", bx, by, e.what());
+    CPLError(CE_Failure, CPLE_AppDefined, "GEOSR: block %d,%d: %s", bx, by, error_text(e).c_str());
     return CE_Failure;
   }
 }
@@ -158,9 +159,7 @@ GDALDataset* GeosrDataset::Open(GDALOpenInfo* info) {
     dataset->SetDescription(info->pszFilename);
     return dataset.release();
   } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    CPLError(CE_Failure, CPLE_OpenFailed, "GEOSR: %s", message.c_str());
+    CPLError(CE_Failure, CPLE_OpenFailed, "GEOSR: %s", error_text(e).c_str());
     return nullptr;
   }
 }

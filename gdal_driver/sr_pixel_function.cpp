@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <list>
 #include <map>
 #include <mutex>
@@ -13,6 +14,7 @@
 
 #include "connection.hpp"
 #include "geosr/core/canvas/scene_sampler.hpp"
+#include "geosr/core/runtime.hpp"
 #include "geosr/io/value_range.hpp"
 
 namespace geosr::gdal {
@@ -24,7 +26,15 @@ struct Request {
   std::optional<ValueRange> range;
   std::optional<double> nodata;  // the output's NoData value
   int masks = 0;                 // the last `masks` sources are the input bands' masks (0: all valid)
+  std::optional<std::pair<int64_t, int64_t>> size;  // the VRT's width and height, when given
 };
+
+int to_int(const std::string& key, const std::string& value, int64_t lo) {
+  const int64_t number = to_integer(key, value);
+  if (number < lo || number > std::numeric_limits<int>::max())
+    throw std::invalid_argument(key + " must be " + std::to_string(lo) + " or more (got '" + value + "')");
+  return static_cast<int>(number);
+}
 
 Request parse_arguments(CSLConstList arguments) {
   Request r;
@@ -38,21 +48,50 @@ Request parse_arguments(CSLConstList arguments) {
     const std::string text = value ? value : "";
     if (apply_setting(r.settings, name, text)) continue;
     if (name == "band") {
-      r.band = std::atoi(text.c_str());
+      r.band = to_int(name, text, 1);
     } else if (name == "in_range") {
-      const auto ranges = parse_ranges(text);
+      const auto ranges = parse_ranges(text, "in_range");
       if (ranges.size() != 1) throw std::invalid_argument("in_range takes one lo,hi pair");
       r.range = ranges.front();
     } else if (name == "nodata") {
-      char* end = nullptr;
-      r.nodata = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0') throw std::invalid_argument("nodata must be a number (got '" + text + "')");
+      r.nodata = to_number(name, text);
     } else if (name == "masks") {
-      r.masks = std::atoi(text.c_str());
+      r.masks = to_int(name, text, 0);
+    } else if (name == "size") {
+      const CPLStringList sides(CSLTokenizeString2(text.c_str(), ",", CSLT_ALLOWEMPTYTOKENS));
+      if (sides.size() != 2) throw std::invalid_argument("size is WIDTH,HEIGHT (got '" + text + "')");
+      r.size = {{to_int(name, sides[0], 1), to_int(name, sides[1], 1)}};
+    } else {
+      throw std::invalid_argument("unknown argument '" + name + "'");
     }
   }
-  if (r.band < 1) throw std::invalid_argument("the band argument (1-based output band) is missing or not positive");
+  if (r.band < 1) throw std::invalid_argument("the band argument (1-based output band) is missing");
   return r;
+}
+
+// GDAL gives a pixel function its request and nothing of the raster around it, so each request is
+// denoised as a scene of its own. A sliver (a scanline at a time, as PNG and striped GTiff writers
+// read) would be denoised without the context a window needs and with its neighbours' noise:
+// refused below a quarter window. Larger parts, such as the last swath of a copy, are said once,
+// since their edges can show.
+void check_request(int width, int height, std::pair<int64_t, int64_t> size, int64_t window) {
+  const auto [raster_width, raster_height] = size;
+  if (width >= raster_width && height >= raster_height) return;
+  const int64_t least = std::max<int64_t>(1, window / 4);
+  if (width < std::min(least, raster_width) || height < std::min(least, raster_height)) {
+    throw std::invalid_argument("a " + std::to_string(width) + " x " + std::to_string(height) + " request of the " +
+                                std::to_string(raster_width) + " x " + std::to_string(raster_height) +
+                                " raster is too small to denoise on its own (each side needs " + std::to_string(least) +
+                                " pixels); write a tiled format (-of COG, or GTiff -co TILED=YES) or read through the "
+                                "GEOSR driver, which is seamless block by block");
+  }
+  static std::once_flag warned;
+  std::call_once(warned, [&] {
+    CPLError(CE_Warning, CPLE_AppDefined,
+             "geosr_sr: requests cover part of the raster (%d x %d of %lld x %lld); each is denoised as a scene of "
+             "its own, so their edges may show; the GEOSR driver is seamless",
+             width, height, static_cast<long long>(raster_width), static_cast<long long>(raster_height));
+  });
 }
 
 // Loaded models and recent results, shared by every VRT in the process.
@@ -79,6 +118,7 @@ const char* sr_pixel_function_arguments() {
          "<Argument name='device' type='string'/><Argument name='precision' type='string'/>"
          "<Argument name='scale' type='integer'/><Argument name='in_range' type='string'/>"
          "<Argument name='nodata' type='double'/><Argument name='masks' type='integer'/>"
+         "<Argument name='size' type='string' description='WIDTH,HEIGHT of the VRT'/>"
          "</PixelFunctionArgumentsList>";
 }
 
@@ -88,7 +128,8 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     const Request request = parse_arguments(arguments);
     const ValueRange range = request.range.value_or(default_range(source_type));
     const size_t pixels = static_cast<size_t>(width) * static_cast<size_t>(height);
-    if (request.masks < 0 || request.masks >= source_count)
+    if (source_count < 1) throw std::invalid_argument("the VRT band has no sources");
+    if (request.masks >= source_count)
       throw std::invalid_argument("masks must be 0 .. the sources less one (got " + std::to_string(request.masks) + ")");
     torch::Tensor sources_read = torch::empty({source_count, height, width}, torch::kFloat64);
     for (int b = 0; b < source_count; ++b) {
@@ -97,24 +138,37 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     }
     const int bands = source_count - request.masks;
     const torch::Tensor condition = sources_read.slice(0, 0, bands);
-    // A sample is valid where its band's mask says so and it is finite; a pixel where any band is.
-    // Without masks, GDAL's fill where a source has NoData (the band's NoData value) is all there is.
-    torch::Tensor band_valid = torch::isfinite(condition);
+    // A sample enters the model where it is finite and its band's mask (else the band's NoData
+    // value, GDAL's fill without masks) says it is valid. A pixel is valid where the masks say so,
+    // as `geosr sr` decides from the LR pixel under it: GDAL's cubic spreads a NaN NoData into
+    // neighbours that are valid.
+    torch::Tensor usable = torch::isfinite(condition);
+    torch::Tensor valid;
     if (request.masks) {
-      band_valid.logical_and_(sources_read.slice(0, bands) > 0);
-    } else if (request.nodata) {
-      band_valid.logical_and_(condition != *request.nodata);
+      const torch::Tensor band_valid = sources_read.slice(0, bands) > 0;
+      usable.logical_and_(band_valid);
+      valid = band_valid.any(0);
+    } else {
+      if (request.nodata) usable.logical_and_(condition != *request.nodata);
+      valid = usable.any(0);
     }
-    const torch::Tensor valid = band_valid.any(0);
-    // The request is known by its content: the same sources and settings give the same pixels.
     const std::string settings = settings_key(request.settings);
+
+    Cache& shared = cache();
+    const std::lock_guard<std::mutex> lock(shared.mutex);
+    auto found = shared.setups.find(settings);
+    if (found == shared.setups.end()) found = shared.setups.emplace(settings, prepare_diffusion(request.settings)).first;
+    const DiffusionSetup& setup = found->second;
+    if (bands != setup.channels) {
+      throw std::invalid_argument("the model takes " + std::to_string(setup.channels) + " bands but the VRT band has " +
+                                  std::to_string(bands) + " sources");
+    }
+    if (request.size) check_request(width, height, *request.size, setup.window);
+    // The request is known by its content: the same sources and settings give the same pixels.
     size_t key = std::hash<std::string>{}(settings + "|" + std::to_string(width) + "x" + std::to_string(height));
     key ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(sources_read.data_ptr<double>()),
                                                           sources_read.numel() * sizeof(double))) +
            0x9e3779b97f4a7c15ULL + (key << 6) + (key >> 2);
-
-    Cache& shared = cache();
-    const std::lock_guard<std::mutex> lock(shared.mutex);
     torch::Tensor y;
     for (auto it = shared.results.begin(); it != shared.results.end(); ++it) {
       if (it->first == key) {
@@ -124,13 +178,6 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
       }
     }
     if (!y.defined()) {
-      auto found = shared.setups.find(settings);
-      if (found == shared.setups.end()) found = shared.setups.emplace(settings, prepare_diffusion(request.settings)).first;
-      const DiffusionSetup& setup = found->second;
-      if (bands != setup.channels) {
-        throw std::invalid_argument("the model takes " + std::to_string(setup.channels) + " bands but the VRT band has " +
-                                    std::to_string(bands) + " sources");
-      }
       SceneSamplerOptions options;
       options.fusion = setup.fusion;
       options.window = setup.window;
@@ -140,8 +187,8 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
       options.seed = request.settings.seed;
       options.device = setup.device;
       CPLDebug("GEOSR", "geosr_sr: denoising a %d x %d request", width, height);
-      // Invalid samples are 0 in model space, as `geosr sr` has them; nothing valid, nothing to denoise.
-      const torch::Tensor model = torch::where(band_valid, to_model(condition, range), torch::zeros({}, torch::kFloat64));
+      // Unusable samples are 0 in model space, as `geosr sr` has them; nothing valid, nothing to denoise.
+      const torch::Tensor model = torch::where(usable, to_model(condition, range), torch::zeros({}, torch::kFloat64));
       y = valid.any().item<bool>()
               ? sample_scene(setup.denoiser, *setup.sampler, model.to(torch::kFloat32), options)
               : torch::zeros({setup.channels, height, width});
@@ -161,9 +208,7 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     }
     return CE_None;
   } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    CPLError(CE_Failure, CPLE_AppDefined, "geosr_sr: %s", message.c_str());
+    CPLError(CE_Failure, CPLE_AppDefined, "geosr_sr: %s", error_text(e).c_str());
     return CE_Failure;
   }
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 
 #include <cpl_error.h>
 
@@ -22,14 +23,25 @@ DiffusionSetup checked_setup(const DiffusionSettings& settings) {
   return prepare_diffusion(settings);
 }
 
-// The first bands the model takes when none are chosen (1, 2, 3 of an RGBA or RGBN file).
-std::vector<int> default_bands(const std::string& path, const std::vector<int>& chosen, int64_t channels) {
-  if (!chosen.empty()) return chosen;
-  const RasterSource probe(path);
-  if (static_cast<int64_t>(probe.bands().size()) <= channels) return {};
-  std::vector<int> bands;
-  for (int b = 1; b <= channels; ++b) bands.push_back(b);
-  return bands;
+// GDAL sizes rasters with int.
+int64_t hr_side(int64_t lr, int64_t scale) {
+  if (lr > std::numeric_limits<int>::max() / scale) {
+    throw std::invalid_argument("the output would be " + std::to_string(lr) + " x " + std::to_string(scale) +
+                                " pixels on a side, beyond GDAL's limit of 2^31-1");
+  }
+  return lr * scale;
+}
+
+// What the cache directory holds is only taken when it is what the sampler writes: finite values
+// in the model's [-1, 1].
+std::optional<torch::Tensor> read_cached_block(const std::string& path, std::vector<int64_t> shape) {
+  torch::Tensor y = torch::empty(shape);
+  std::error_code error;
+  if (!fs::is_regular_file(path, error) || fs::file_size(path, error) != static_cast<uintmax_t>(y.numel()) * 4) return {};
+  std::ifstream file(path, std::ios::binary);
+  if (!file.read(reinterpret_cast<char*>(y.data_ptr<float>()), y.numel() * 4)) return {};
+  if (!y.abs().le(1.0).all().item<bool>()) return {};
+  return y;
 }
 
 std::string file_stamp(const std::string& path) {
@@ -44,21 +56,24 @@ std::string file_stamp(const std::string& path) {
 SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
     : connection_(connection),
       setup_(checked_setup(connection.settings)),
-      source_(connection.source, default_bands(connection.source, connection.bands, setup_.channels)),
-      width_(source_.width() * setup_.scale),
-      height_(source_.height() * setup_.scale),
+      source_(open_model_input(connection.source, connection.bands, {}, setup_.channels, "bands=")),
+      width_(hr_side(source_.width(), setup_.scale)),
+      height_(hr_side(source_.height(), setup_.scale)),
       block_(connection.block_size),
       halo_(connection.halo >= 0 ? connection.halo : 2 * setup_.window),
       fuser_(setup_.fuser(height_, width_)) {
-  if (static_cast<int64_t>(source_.bands().size()) != setup_.channels) {
-    throw std::invalid_argument("the model takes " + std::to_string(setup_.channels) + " bands but " +
-                                std::to_string(source_.bands().size()) + " are selected (choose them with bands=)");
-  }
+  if (!source_.any_valid()) throw no_valid_pixels(connection.source);
   const DiffusionSettings& s = connection.settings;
   std::string key = file_stamp(connection.source) + "|" + file_stamp(s.model);
   for (const auto& band : source_.bands()) key += "|b" + std::to_string(band.index);
   key += "|" + settings_key(s) + "|" + std::to_string(block_) + "|" + std::to_string(halo_) + "|" + kVersion;
   key_ = std::to_string(std::hash<std::string>{}(key));
+  if (!connection.cache_dir.empty()) {  // a directory that cannot be used is reported at open, not at the first block
+    std::error_code error;
+    fs::create_directories(connection.cache_dir, error);
+    if (!fs::is_directory(connection.cache_dir) || ::access(connection.cache_dir.c_str(), W_OK) != 0)
+      throw std::invalid_argument("cache_dir " + connection.cache_dir + " is not a writable directory");
+  }
 }
 
 std::optional<double> SuperResolvedRaster::nodata() const { return source_.bands().front().nodata; }
@@ -116,9 +131,8 @@ torch::Tensor SuperResolvedRaster::block(int64_t bx, int64_t by) {
   const int64_t c = setup_.channels, h = region.height(), w = region.width();
   if (!valid.any().item<bool>()) {
     y = torch::zeros({c, h, w});  // nothing valid: no network call, every pixel becomes NoData
-  } else if (!path.empty() && fs::exists(path) && fs::file_size(path) == static_cast<uintmax_t>(c * h * w * 4)) {
-    y = torch::empty({c, h, w});
-    std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(y.data_ptr<float>()), c * h * w * 4);
+  } else if (auto cached = path.empty() ? std::nullopt : read_cached_block(path, {c, h, w})) {
+    y = *cached;
   } else {
     y = compute(region).contiguous();
     if (!path.empty()) {  // written aside and renamed: a reader never sees half a block

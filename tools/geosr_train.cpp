@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "geosr/core/runtime.hpp"
 #include "geosr/core/train/training_run.hpp"
 
 int main(int argc, char** argv) {
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
   try {
     geosr::run_training(config, std::cout);
   } catch (const std::exception& e) {
-    std::cerr << "geosr-train: error: " << e.what() << "\n";
+    std::cerr << "geosr-train: error: " << geosr::error_text(e) << "\n";
     return 1;
   }
   return 0;

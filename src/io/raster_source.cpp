@@ -1,8 +1,8 @@
 #include "geosr/io/raster_source.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -20,13 +20,17 @@ void close_dataset(GDALDataset* dataset) {
 }
 
 // Checks the things GDAL would report vaguely ("not recognized") with a precise reason instead.
+// Through VSIStatL, so /vsizip/, /vsicurl/ and the other virtual paths count as files.
 void check_readable_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
   if (path.empty()) throw std::runtime_error("no input file given");
-  if (!fs::exists(path, ec)) throw std::runtime_error("no such file: " + path);
-  if (fs::is_directory(path, ec)) throw std::runtime_error("not a raster file but a directory: " + path);
-  if (::access(path.c_str(), R_OK) != 0) {
+  VSIStatBufL stat;
+  if (VSIStatL(path.c_str(), &stat) != 0) {
+    // Names like NETCDF:file.nc:var are no files, yet GDAL opens them.
+    if (path.find(':') == std::string::npos) throw std::runtime_error("no such file: " + path);
+    return;
+  }
+  if (VSI_ISDIR(stat.st_mode)) throw std::runtime_error("not a raster file but a directory: " + path);
+  if (!STARTS_WITH(path.c_str(), "/vsi") && ::access(path.c_str(), R_OK) != 0) {
     throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
   }
 }
@@ -177,6 +181,34 @@ RasterWindow RasterSource::read_values(Span rows, Span cols) const {
   const RawWindow raw = read_raw(rows, cols);
   return {torch::where(raw.band_valid, raw.values, torch::zeros({}, torch::kFloat64)).to(torch::kFloat32),
           raw.band_valid.any(0)};
+}
+
+RasterSource open_model_input(const std::string& path, std::vector<int> bands, const std::vector<ValueRange>& ranges,
+                              int64_t channels, const std::string& choose) {
+  if (bands.empty() && static_cast<int64_t>(RasterSource(path).bands().size()) > channels) {
+    for (int b = 1; b <= channels; ++b) bands.push_back(b);
+  }
+  RasterSource source(path, bands, ranges);
+  const auto selected = static_cast<int64_t>(source.bands().size());
+  if (selected != channels) {
+    throw std::invalid_argument("the model takes " + std::to_string(channels) + " bands but " + std::to_string(selected) +
+                                (selected == 1 ? " is" : " are") + " selected (choose them with " + choose + ")");
+  }
+  return source;
+}
+
+std::runtime_error no_valid_pixels(const std::string& path) {
+  return std::runtime_error("no valid pixels: every input pixel is NoData or masked in " + path);
+}
+
+bool RasterSource::any_valid() const {
+  if (!masked_) return width_ > 0 && height_ > 0;
+  // Bands of whole blocks, so each block is decoded once; most rasters answer in the first band.
+  const int64_t step = std::max<int64_t>(block_size_[1], std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(width_, 1)));
+  for (int64_t y = 0; y < height_; y += step) {
+    if (read_raw({y, std::min(height_, y + step)}, {0, width_}).band_valid.any().item<bool>()) return true;
+  }
+  return false;
 }
 
 }  // namespace geosr

@@ -22,7 +22,7 @@ ValueRange default_range(GDALDataType type) {
   }
 }
 
-std::vector<ValueRange> parse_ranges(const std::string& text) {
+std::vector<ValueRange> parse_ranges(const std::string& text, const std::string& option) {
   std::vector<double> values;
   std::stringstream stream(text);
   std::string item;
@@ -35,17 +35,17 @@ std::vector<ValueRange> parse_ranges(const std::string& text) {
       used = 0;
     }
     if (used == 0 || used != item.size() || !std::isfinite(value)) {
-      throw std::invalid_argument("--in-range: '" + item + "' is not a number in '" + text + "'");
+      throw std::invalid_argument(option + ": '" + item + "' is not a number in '" + text + "'");
     }
     values.push_back(value);
   }
   if (values.empty() || values.size() % 2 != 0) {
-    throw std::invalid_argument("--in-range takes lo,hi pairs (got '" + text + "')");
+    throw std::invalid_argument(option + " takes lo,hi pairs (got '" + text + "')");
   }
   std::vector<ValueRange> ranges;
   for (size_t i = 0; i < values.size(); i += 2) {
     if (!(values[i] < values[i + 1])) {
-      throw std::invalid_argument("--in-range: lo must be below hi (got '" + text + "')");
+      throw std::invalid_argument(option + ": lo must be below hi (got '" + text + "')");
     }
     ranges.push_back({values[i], values[i + 1]});
   }

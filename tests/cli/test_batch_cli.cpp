@@ -204,6 +204,10 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
       {"batch" + in, {2, "missing OUTDIR"}},
       {"batch --manifest " + t::quote(dir / "corrupt.json"), {1, "is corrupt"}},
       {"batch --manifest " + t::quote(dir / "absent.json"), {1, "manifest does not exist"}},
+      // The files batch writes never replace a scene or a file that is not batch's own.
+      {"batch --manifest " + t::quote(dir / "in" / "a.tif") + in + t::quote(dir / "out"), {2, "is the input"}},
+      {"batch --manifest " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a geosr batch manifest"}},
+      {"batch --slurm " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a Slurm script of geosr batch"}},
   };
   for (const auto& [args, expected] : cases) {
     const auto r = geosr_run(args);
@@ -213,6 +217,9 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
     EXPECT_EQ(count(r.output, "\n"), 1u) << "one line: " << args << "\n" << r.output;
   }
   EXPECT_FALSE(fs::exists(dir / "out" / "a.tif")) << "nothing ran";
+  std::ifstream file(dir / "file");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>()), "x");
+  EXPECT_NE(t::open_raster(dir / "in" / "a.tif"), nullptr) << "the scene is still a raster";
 }
 
 }  // namespace

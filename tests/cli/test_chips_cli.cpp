@@ -58,6 +58,52 @@ TEST(ChipsCli, BadInputGivesOneLineErrors) {
   const auto big = test::run_command(geosr_cmd() + " chips --patch 0 " + test::quote(tile) + " " +
                                      test::quote(dir / "y.chips"));
   EXPECT_EQ(big.exit_code, 2) << big.output;
+  const auto both = test::run_command(geosr_cmd() + " chips --random 4 --stride 8 " + test::quote(tile) + " " +
+                                      test::quote(dir / "z.chips"));
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+}
+
+// Whatever fails, DST is either what it was or a complete shard, and no input is ever written.
+TEST(ChipsCli, FailuresLeaveNoPartialShardAndNeverTouchTheInput) {
+  const auto dir = test::scratch("chips_failures");
+  const auto tile = dir / "tile.tif";
+  std::filesystem::copy_file(test::shared_data() / "naip-trees" / "images" / "chico_2018_0.tif", tile);
+  const auto bytes = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string original = bytes(tile);
+  auto r = test::run_command(geosr_cmd() + " chips --overwrite --patch 64 " + test::quote(tile) + " " + test::quote(tile));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("never writes over its input"), std::string::npos) << r.output;
+  EXPECT_EQ(bytes(tile), original);
+
+  // A good shard, then a failing rewrite of it: a truncated second raster.
+  const auto shard = dir / "good.chips";
+  ASSERT_EQ(test::run_command(geosr_cmd() + " chips -q --patch 64 " + test::quote(tile) + " " + test::quote(shard)).exit_code, 0);
+  const std::string good = bytes(shard);
+  std::ofstream(dir / "truncated.tif", std::ios::binary) << original.substr(0, 5000);
+  std::ofstream(dir / "list.txt") << tile.string() << "\n" << (dir / "truncated.tif").string() << "\n";
+  r = test::run_command(geosr_cmd() + " chips -q --overwrite --patch 64 " + test::quote(dir / "list.txt") + " " +
+                        test::quote(shard));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(bytes(shard), good) << "the failed run replaced the shard";
+  r = test::run_command(geosr_cmd() + " chips -q --patch 64 " + test::quote(dir / "list.txt") + " " +
+                        test::quote(dir / "new.chips"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "new.chips"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "new.chips.json"));
+
+  // A Byte and a UInt16 raster in one shard would cast one into the other's values.
+  const auto pan = test::shared_data() / "odd" / "spacenet_pan_uint16_0p5m.tif";
+  std::ofstream(dir / "mixed.txt") << tile.string() << "\n" << pan.string() << "\n";
+  r = test::run_command(geosr_cmd() + " chips -q -b 1 --patch 64 " + test::quote(dir / "mixed.txt") + " " +
+                        test::quote(dir / "mixed.chips"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("UInt16"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "mixed.chips"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    EXPECT_EQ(entry.path().string().find(".geosr-"), std::string::npos) << "staging file left: " << entry.path();
 }
 
 }  // namespace

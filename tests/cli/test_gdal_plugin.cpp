@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <regex>
@@ -13,6 +14,7 @@
 
 #include <gdal_priv.h>
 
+#include "gdal_fixtures.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -162,6 +164,17 @@ TEST(GdalPlugin, DiskCacheKeepsBlocksAcrossRuns) {
   EXPECT_EQ(count(first.output, "denoising block"), 1);
   EXPECT_EQ(count(second.output, "denoising block"), 0) << "the second run must come from the disk cache";
   EXPECT_EQ(psnr(read(dir / "a.tif"), read(dir / "b.tif")), INFINITY);
+  // A damaged cache file (NaN where the sampler writes [-1, 1]) is computed again, not served.
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "cache")) {
+    if (entry.path().extension() != ".f32") continue;
+    std::ofstream damage(entry.path(), std::ios::binary | std::ios::in | std::ios::out);
+    const float nan = NAN;
+    for (int i = 0; i < 64; ++i) damage.write(reinterpret_cast<const char*>(&nan), sizeof nan);
+  }
+  const auto third = gdal("CPL_DEBUG=GEOSR gdal_translate -q " + name + " " + t::quote(dir / "c.tif"));
+  ASSERT_EQ(third.exit_code, 0) << third.output;
+  EXPECT_EQ(count(third.output, "denoising block"), 1);
+  EXPECT_EQ(psnr(read(dir / "a.tif"), read(dir / "c.tif")), INFINITY);
 }
 
 TEST(GdalPlugin, AHaloOfOneWindowHidesTheBlockEdges) {
@@ -230,6 +243,34 @@ TEST(GdalPlugin, VrtKeepsNoDataWhereSrDoes) {
   EXPECT_GT(invalid, plane / 5);
   EXPECT_LT(invalid, plane / 2);
   EXPECT_EQ(disagree, 0u);
+
+  // The same crop as Float32 with NaN for NoData: GDAL's cubic spreads NaN into valid neighbours,
+  // which must not become NoData either.
+  const Pixels lr_values = read(lr);
+  const size_t lr_plane = static_cast<size_t>(lr_values.width) * lr_values.height;
+  t::RasterRecipe recipe;
+  recipe.width = lr_values.width;
+  recipe.height = lr_values.height;
+  recipe.bands = 3;
+  recipe.nodata = NAN;
+  recipe.value = [&](int b, int r, int c) {
+    const size_t i = static_cast<size_t>(r) * lr_values.width + c;
+    const bool hole = lr_values.values[i] == 0 && lr_values.values[lr_plane + i] == 0 && lr_values.values[2 * lr_plane + i] == 0;
+    return hole ? NAN : lr_values.values[b * lr_plane + i] / 255.0;
+  };
+  t::write_raster(dir / "lr_nan.tif", recipe);
+  ASSERT_EQ(geosr("vrt -q --steps 2 " + t::quote(dir / "lr_nan.tif") + " " + t::quote(dir / "nan.vrt")).exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q " + t::quote(dir / "nan.vrt") + " " + t::quote(dir / "vrt_nan.tif")).exit_code, 0);
+  ASSERT_EQ(geosr("sr -q --steps 2 " + t::quote(dir / "lr_nan.tif") + " " + t::quote(dir / "sr_nan.tif")).exit_code, 0);
+  const Pixels vrt_nan = read(dir / "vrt_nan.tif"), sr_nan = read(dir / "sr_nan.tif");
+  ASSERT_EQ(vrt_nan.values.size(), sr_nan.values.size());
+  size_t nan_pixels = 0, nan_disagree = 0;
+  for (size_t i = 0; i < plane; ++i) {
+    nan_pixels += std::isnan(sr_nan.values[i]);
+    nan_disagree += std::isnan(vrt_nan.values[i]) != std::isnan(sr_nan.values[i]);
+  }
+  EXPECT_EQ(nan_pixels, invalid);
+  EXPECT_EQ(nan_disagree, 0u);
 }
 
 TEST(GdalPlugin, BadNamesAndArgumentsAreGdalErrors) {
@@ -242,6 +283,14 @@ TEST(GdalPlugin, BadNamesAndArgumentsAreGdalErrors) {
       {connection("model=/nonexistent.safetensors"), "model not found"},
       {connection("device=tpu"), "device must be cpu, cuda"},
       {connection("blocksize=3"), "blocksize must be"},
+      // Values that used to wrap, fall back silently or allocate gigabytes before failing.
+      {connection("steps=4294967297"), "steps must be 1"},
+      {connection("window=100000"), "window must be at most"},
+      {connection("batch=1000000000"), "batch must be 1 .."},
+      {connection("bands=1,,2"), "bands are numbers from 1"},
+      {connection("scale=-5"), "scale must be 2 .."},
+      {connection("cache_mb=nan"), "cache_mb must be a finite number"},
+      {"-oo STEPS " + connection("seed=1"), "'STEPS' is not NAME=VALUE"},
   };
   for (const auto& [name, expected] : cases) {
     const auto info = gdal("gdalinfo " + name);
@@ -258,6 +307,46 @@ TEST(GdalPlugin, BadNamesAndArgumentsAreGdalErrors) {
   const auto bad = gdal("gdal_translate -q " + t::quote(dir / "bad.vrt") + " " + t::quote(dir / "bad.tif"));
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("geosr_sr: band 7 is beyond the model's 3 bands"), std::string::npos) << bad.output;
+  // Arguments are read whole and unknown ones named, not skipped.
+  for (const auto& [from, to, expected] : std::vector<std::array<std::string, 3>>{
+           {"band=\"2\" model", "band=\"1x\" model", "band must be an integer (got '1x')"},
+           {"band=\"2\" model", "bogus=\"1\" band=\"2\" model", "unknown argument 'bogus'"}}) {
+    std::ofstream(dir / "bad.vrt") << std::regex_replace(t::file_bytes(dir / "sr.vrt"), std::regex(from), to);
+    const auto run = gdal("gdal_translate -q " + t::quote(dir / "bad.vrt") + " " + t::quote(dir / "bad2.tif"));
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find(expected), std::string::npos) << run.output;
+  }
+}
+
+TEST(GdalPlugin, RefusesWhatCannotBeSuperResolved) {
+  const fs::path dir = t::scratch("plugin_refusals");
+  // Every pixel NoData: the driver and `geosr vrt` refuse it as `geosr sr` does.
+  const auto empty = dir / "empty.tif";
+  ASSERT_EQ(gdal("gdal_translate -q -a_nodata 0 -scale 0 255 0 0 " + t::quote(kLr) + " " + t::quote(empty)).exit_code, 0);
+  const auto info = gdal("gdalinfo " + connection("steps=1", empty.string()));
+  EXPECT_EQ(info.exit_code, 1) << info.output;
+  EXPECT_NE(info.output.find("no valid pixels"), std::string::npos) << info.output;
+  const auto vrt = geosr("vrt " + t::quote(empty) + " " + t::quote(dir / "empty.vrt"));
+  EXPECT_EQ(vrt.exit_code, 1) << vrt.output;
+  EXPECT_FALSE(fs::exists(dir / "empty.vrt"));
+  // An output beyond GDAL's int sizes is an open error, not a negative size.
+  std::ofstream(dir / "wide.vrt") << "<VRTDataset rasterXSize=\"500000000\" rasterYSize=\"20\">"
+                                  << "<VRTRasterBand dataType=\"Byte\" band=\"1\"/><VRTRasterBand dataType=\"Byte\" band=\"2\"/>"
+                                  << "<VRTRasterBand dataType=\"Byte\" band=\"3\"/></VRTDataset>";
+  const auto wide = gdal("gdalinfo " + connection("steps=1", (dir / "wide.vrt").string()));
+  EXPECT_EQ(wide.exit_code, 1) << wide.output;
+  EXPECT_NE(wide.output.find("beyond GDAL's limit"), std::string::npos) << wide.output;
+  // A VRT read a scanline at a time (PNG) would denoise each line as a scene of its own.
+  ASSERT_EQ(geosr("vrt -q --steps 1 " + t::quote(kLr) + " " + t::quote(dir / "sr.vrt")).exit_code, 0);
+  const auto png = gdal("gdal_translate -q -of PNG " + t::quote(dir / "sr.vrt") + " " + t::quote(dir / "sr.png"));
+  EXPECT_EQ(png.exit_code, 1) << png.output;
+  EXPECT_NE(png.output.find("too small to denoise on its own"), std::string::npos) << png.output;
+  // A source GDAL reaches through a virtual file system.
+  ASSERT_EQ(t::run_command("tar -C " + t::quote(t::samples()) + " -cf " + t::quote(dir / "lr.tar") +
+                           " naip_riverside_2018_0_lr5.tif").exit_code, 0);
+  const auto tar = gdal("gdalinfo " + connection("steps=1", "/vsitar/" + (dir / "lr.tar").string() + "/naip_riverside_2018_0_lr5.tif"));
+  EXPECT_EQ(tar.exit_code, 0) << tar.output;
+  EXPECT_NE(tar.output.find("Size is 255, 255"), std::string::npos) << tar.output;
 }
 
 }  // namespace

@@ -180,6 +180,18 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
                                  " " + t::quote(tile) + " " + t::quote(dir / "x.tif"));
   EXPECT_EQ(foreign.exit_code, 1) << foreign.output;
   EXPECT_NE(foreign.output.find("not a geosr segmentation model"), std::string::npos) << foreign.output;
+  // Never over an input: the scene under CLASSES or --probabilities, the prediction under --json.
+  const std::string scene = t::file_bytes(dir / "classes.tif");
+  for (const std::string& outputs : {"--overwrite " + t::quote(dir / "classes.tif"),
+                                     "--probabilities " + t::quote(dir / "classes.tif") + " " + t::quote(dir / "y.tif")}) {
+    const auto over = geosr_run("seg predict -q -b 1 --model " + model + " " + t::quote(dir / "classes.tif") + " " + outputs);
+    EXPECT_EQ(over.exit_code, 2) << over.output;
+    EXPECT_NE(over.output.find("never writes over its input"), std::string::npos) << over.output;
+  }
+  const auto json = geosr_run("seg eval --labels " + t::quote(labels / "naip_riverside_2018_0.json") + " --prediction " +
+                              t::quote(dir / "classes.tif") + " --json " + t::quote(dir / "classes.tif"));
+  EXPECT_EQ(json.exit_code, 2) << json.output;
+  EXPECT_EQ(t::file_bytes(dir / "classes.tif"), scene);
   const auto no_labels = geosr_run("seg train -b 1,2,3 --labels " + t::quote(dir / "nowhere") + " " + t::quote(tile) +
                                    " " + t::quote(dir / "run2"));
   EXPECT_EQ(no_labels.exit_code, 1) << no_labels.output;

@@ -142,6 +142,55 @@ TEST(TrainingRun, RunsResumesAndWritesItsFiles) {
   int rows = 0;
   while (std::getline(curve, line)) ++rows;
   EXPECT_GE(rows, 1 + 3 + 2);  // header, loss rows at steps 2, 4, 6, validation rows
+
+  // A finished run is not replaced without --resume, nor resumed as another model.
+  std::ostringstream ignored;
+  EXPECT_THROW(run_training(parse_training_args(args), ignored), std::runtime_error);
+  auto other_scale = more;
+  other_scale.insert(other_scale.end(), {"--scale", "4"});
+  auto other_preset = more;
+  other_preset[std::find(other_preset.begin(), other_preset.end(), "--preset") - other_preset.begin() + 1] = "small";
+  for (const auto& [changed, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {other_scale, "trained at scale 5"}, {other_preset, "not the small preset"}}) {
+    try {
+      run_training(parse_training_args(changed), ignored);
+      ADD_FAILURE() << "resumed as another model: " << expected;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+  load_model(summary.model_path, &metadata);
+  EXPECT_EQ(metadata.at("geosr.train.steps"), "6") << "the refused runs left the model alone";
+}
+
+TEST_F(TrainLoop, TheStateAloneResumesWhenTheModelFileIsOlder) {
+  // A kill between the two files of a checkpoint leaves the new state beside the old model.
+  const auto dir = test::scratch("resume_state_first");
+  const auto path = (dir / "model.safetensors").string();
+  std::vector<double> straight;
+  std::vector<torch::Tensor> straight_ema;
+  {
+    Trainer trainer(tiny(3), schedule(), train, options(1e-3));
+    for (int i = 0; i < 5; ++i) straight.push_back(trainer.step());
+    for (const auto& p : trainer.ema()->parameters()) straight_ema.push_back(p.detach().clone());
+  }
+  {
+    Trainer first(tiny(3), schedule(), train, options(1e-3));
+    first.step();
+    first.save(path, {});
+    std::filesystem::copy_file(path, dir / "old.safetensors");
+    first.step();
+    first.step();
+    first.save(path, {});
+  }
+  std::filesystem::copy_file(dir / "old.safetensors", path, std::filesystem::copy_options::overwrite_existing);
+  Trainer second(tiny(99), schedule(), train, options(1e-3));
+  second.resume(path);
+  EXPECT_EQ(second.steps_done(), 3);
+  for (int i = 3; i < 5; ++i) EXPECT_DOUBLE_EQ(second.step(), straight[i]) << "step " << i + 1;
+  const auto ema = second.ema()->parameters();
+  ASSERT_EQ(ema.size(), straight_ema.size());
+  for (size_t i = 0; i < ema.size(); ++i) EXPECT_TRUE(torch::equal(ema[i], straight_ema[i])) << "EMA tensor " << i;
 }
 
 TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
@@ -150,6 +199,27 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
   EXPECT_THROW(parse_training_args({"--chips", "a", "--out", "x", "--max-steps", "ten"}), std::runtime_error);
   EXPECT_THROW(parse_training_args({"--chips", "a", "--out", "x", "--max-steps", "3", "--bogus", "1"}),
                std::runtime_error);
+  // Values that used to be taken silently: a wrapped seed, an EMA that diverges, negative counts.
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"--seed", "-1"}, "--seed must be a whole number"},
+      {{"--ema-decay", "2"}, "--ema-decay must be in [0, 1)"},
+      {{"--time-limit", "-5"}, "must not be negative"},
+      {{"--workers", "-1"}, "must not be negative"},
+      {{"--scale", "1"}, "--scale must be 2 .. 100"},
+      {{"--lr", "nan"}, "--lr must be a positive number"},
+      {{"--init", "m.safetensors", "--preset", "small"}, "--preset shapes a new model"},
+      {{"--bogus"}, "unknown option --bogus"},
+  };
+  for (const auto& [extra, expected] : refused) {
+    std::vector<std::string> args = {"--chips", "a", "--out", "x", "--max-steps", "3"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    try {
+      parse_training_args(args);
+      ADD_FAILURE() << extra.front() << " was accepted";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
   const auto c = parse_training_args({"--chips=a,b", "--out", "x", "--time-limit", "1.5h"});
   EXPECT_EQ(c.train_chips.size(), 2u);
   EXPECT_DOUBLE_EQ(c.time_limit_s, 5400.0);

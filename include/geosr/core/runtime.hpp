@@ -4,6 +4,7 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
+#include <stdexcept>
 #include <string>
 
 namespace geosr {
@@ -24,6 +25,10 @@ at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device);
 
 // "1.46 MiB", "512 KiB", "8 GiB": binary units, two decimals at most.
 std::string bytes_text(double bytes);
+
+// An error as one line for a user: LibTorch's without the C++ stack trace it carries, line breaks
+// of any other as spaces.
+std::string error_text(const std::exception& error);
 
 // Bytes of free memory on an accelerator `device` now; 0 for the CPU, and for CUDA when LibTorch
 // was built without it.

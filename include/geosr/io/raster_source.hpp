@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,8 @@ class RasterSource {
   // Whether some pixels may be invalid (a NoData value or a mask band on a selected band, or a
   // floating-point band, where NaN is invalid).
   bool has_invalid_pixels() const { return masked_; }
+  // Whether some pixel is valid; reads until it finds one (all of an all-NoData raster).
+  bool any_valid() const;
   // The smallest GDAL type that holds every selected band.
   GDALDataType data_type() const;
 
@@ -82,5 +85,15 @@ class RasterSource {
   bool masked_ = false;
   bool alpha_is_data_ = false;
 };
+
+// The bands of `path` a model taking `channels` bands reads: `bands` when given, else all of them,
+// or the first `channels` when the file has more (1,2,3 of an RGBN file for an RGB model).
+// std::invalid_argument when their number is not `channels`; `choose` says how a user picks bands
+// (-b, bands=).
+RasterSource open_model_input(const std::string& path, std::vector<int> bands, const std::vector<ValueRange>& ranges,
+                              int64_t channels, const std::string& choose);
+
+// The error for a raster without a single valid pixel.
+std::runtime_error no_valid_pixels(const std::string& path);
 
 }  // namespace geosr

@@ -21,8 +21,9 @@ struct ValueRange {
 // Default range of a data type; throws std::runtime_error for types geosr does not read.
 ValueRange default_range(GDALDataType type);
 
-// Parses "lo,hi[,lo,hi...]" into pairs (lo < hi, finite); throws std::invalid_argument.
-std::vector<ValueRange> parse_ranges(const std::string& text);
+// Parses "lo,hi[,lo,hi...]" into pairs (lo < hi, finite); throws std::invalid_argument, whose
+// message names the text `option` (--in-range, in_range).
+std::vector<ValueRange> parse_ranges(const std::string& text, const std::string& option = "--in-range");
 
 // One range per band: the defaults when `given` is empty, `given[0]` for every band when it has
 // one pair, else exactly one pair per band (otherwise std::invalid_argument).

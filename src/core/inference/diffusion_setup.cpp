@@ -1,5 +1,6 @@
 #include "geosr/core/inference/diffusion_setup.hpp"
 
+#include <charconv>
 #include <filesystem>
 
 #include "geosr/core/train/model_metadata.hpp"
@@ -9,9 +10,20 @@ namespace geosr {
 
 namespace {
 
+// Upper bounds that keep a typing slip from allocating gigabytes before anything can be refused.
+constexpr int64_t kMaxWindow = 4096;
+constexpr int64_t kMaxBatch = 4096;
+constexpr int64_t kMaxScale = 100;
+
 int64_t metadata_integer(const Metadata& metadata, const std::string& key) {
   const auto it = metadata.find(key);
-  return it == metadata.end() ? 0 : std::stoll(it->second);
+  if (it == metadata.end()) return 0;
+  int64_t value = 0;
+  const char* end = it->second.data() + it->second.size();
+  const auto parsed = std::from_chars(it->second.data(), end, value);
+  if (parsed.ec != std::errc() || parsed.ptr != end)
+    throw std::runtime_error("the model's " + key + " is not an integer ('" + it->second + "')");
+  return value;
 }
 
 }  // namespace
@@ -39,6 +51,10 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   setup.channels = config.image_channels();
 
   const int64_t model_scale = metadata_integer(setup.metadata, "geosr.scale");
+  if (s.scale < 0 || s.scale > kMaxScale)
+    throw SettingsError("scale must be 2 .. " + std::to_string(kMaxScale) + " (0: the model's)");
+  if (model_scale < 0 || model_scale > kMaxScale)
+    throw std::runtime_error("the model's scale " + std::to_string(model_scale) + " is not 2 .. " + std::to_string(kMaxScale));
   setup.scale = s.scale > 0 ? s.scale : model_scale;
   if (setup.scale < 2) throw SettingsError("the model records no scale; give the scale");
   if (model_scale > 0 && setup.scale != model_scale) {
@@ -46,6 +62,7 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
                         std::to_string(setup.scale) + " would condition it on blur it has never seen");
   }
   if (s.window < 0 || s.stride < 0) throw SettingsError("window and stride must be positive (0: the default)");
+  if (s.window > kMaxWindow) throw SettingsError("window must be at most " + std::to_string(kMaxWindow));
   if (!(s.eta >= 0.0) || !std::isfinite(s.eta)) throw SettingsError("eta must be a finite number, 0 or more");
   const int64_t multiple = int64_t{1} << (config.channel_mults.size() - 1);
   setup.window = s.window > 0 ? s.window : (128 + multiple - 1) / multiple * multiple;
@@ -58,7 +75,7 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   const ScheduleSpec schedule = schedule_of(setup.metadata);
   if (s.steps < 1 || s.steps > schedule.steps)
     throw SettingsError("steps must be 1 .. " + std::to_string(schedule.steps) + " (the training schedule)");
-  if (s.batch < 1) throw SettingsError("batch must be at least 1");
+  if (s.batch < 1 || s.batch > kMaxBatch) throw SettingsError("batch must be 1 .. " + std::to_string(kMaxBatch));
   SamplerKind sampler;
   Precision precision;
   try {  // the name parsers report unknown names as runtime errors; here they are the user's

@@ -63,6 +63,16 @@ std::string bytes_text(double bytes) {
   return text;
 }
 
+std::string error_text(const std::exception& error) {
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+  std::string text = torch_error ? torch_error->what_without_backtrace() : error.what();
+  if (torch_error) text = text.substr(0, text.find('\n'));
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
 double accelerator_free_bytes(const c10::Device& device) {
 #ifdef GEOSR_WITH_CUDA
   if (device.is_cuda()) {

@@ -140,23 +140,32 @@ double SegTrainer::train_epoch() {
 }
 
 void SegTrainer::save(const std::string& model_path) const {
-  save_seg_model(model_path, model_);
+  // The state first, weights included, so a kill between the two files still resumes consistently.
   torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive weights;
+  model_.net->save(weights);
+  archive.write("net", weights);
   torch::serialize::OutputArchive optimizer;
   optimizer_->save(optimizer);
   archive.write("optimizer", optimizer);
   archive.write("epoch", torch::tensor(epoch_, torch::kLong));
-  archive.save_to(Trainer::state_path(model_path));
+  save_training_state(archive, model_path);
+  save_seg_model(model_path, model_);
 }
 
 void SegTrainer::resume(const std::string& model_path) {
   SegModel saved = load_seg_model(model_path);
   if (saved.net->config().to_json() != model_.net->config().to_json())
     throw std::runtime_error("checkpoint " + model_path + " has another network configuration");
-  copy_module_tensors(*saved.net, *model_.net);
   model_.mean = saved.mean;
   model_.std = saved.std;
   torch::serialize::InputArchive archive = read_training_state(model_path, *optimizer_, options_.device);
+  torch::serialize::InputArchive weights;
+  if (archive.try_read("net", weights)) {
+    model_.net->load(weights);
+  } else {  // states written before they carried the weights
+    copy_module_tensors(*saved.net, *model_.net);
+  }
   torch::Tensor epoch;
   archive.read("epoch", epoch);
   epoch_ = epoch.item<int64_t>();

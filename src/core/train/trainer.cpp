@@ -1,6 +1,9 @@
 #include "geosr/core/train/trainer.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 #include "geosr/core/network/autocast_guard.hpp"
@@ -75,25 +78,33 @@ std::string Trainer::state_path(const std::string& model_path) {
 }
 
 void Trainer::save(const std::string& model_path, const Metadata& metadata) {
-  save_model(model_path, ema_, metadata);
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive weights;
   model_->save(weights);
   archive.write("model", weights);
+  torch::serialize::OutputArchive ema;
+  ema_->save(ema);
+  archive.write("ema", ema);
   torch::serialize::OutputArchive optimizer;
   optimizer_->save(optimizer);
   archive.write("optimizer", optimizer);
   archive.write("step", torch::tensor(step_, torch::kLong));
-  archive.save_to(state_path(model_path));
+  save_training_state(archive, model_path);
+  save_model(model_path, ema_, metadata);
 }
 
 void Trainer::resume(const std::string& model_path) {
   UNet saved_ema = load_model(model_path);
   if (saved_ema->config().to_json() != model_->config().to_json())
     throw std::runtime_error("checkpoint " + model_path + " has another network configuration");
-  saved_ema->to(options_.device);
-  copy_module_tensors(*saved_ema, *ema_);
   torch::serialize::InputArchive archive = read_training_state(model_path, *optimizer_, options_.device);
+  torch::serialize::InputArchive ema;
+  if (archive.try_read("ema", ema)) {
+    ema_->load(ema);
+  } else {  // states written before they carried the EMA
+    saved_ema->to(options_.device);
+    copy_module_tensors(*saved_ema, *ema_);
+  }
   torch::serialize::InputArchive weights;
   archive.read("model", weights);
   model_->load(weights);
@@ -101,6 +112,21 @@ void Trainer::resume(const std::string& model_path) {
   archive.read("step", step);
   step_ = step.item<int64_t>();
   loader_.reset();  // the next batch number follows the restored step
+}
+
+void save_training_state(torch::serialize::OutputArchive& archive, const std::string& model_path) {
+  const std::string path = Trainer::state_path(model_path);
+  const std::string staging = path + ".partial" + std::to_string(::getpid());
+  try {
+    archive.save_to(staging);
+  } catch (const c10::Error&) {
+    std::remove(staging.c_str());
+    throw std::runtime_error("cannot write training state " + path);
+  }
+  if (std::rename(staging.c_str(), path.c_str()) != 0) {
+    std::remove(staging.c_str());
+    throw std::runtime_error("cannot write training state " + path);
+  }
 }
 
 torch::serialize::InputArchive read_training_state(const std::string& model_path, torch::optim::Optimizer& optimizer,

@@ -101,7 +101,8 @@ std::string training_usage(const std::string& program) {
          "  --out DIR             run directory (model.safetensors, model.state.pt, train_log.csv)\n"
          "  --preset NAME         U-Net preset for a new model: " + join(UNetConfig::preset_names()) + " (tiny)\n"
          "  --init MODEL          fine-tune: start from this model's configuration and weights\n"
-         "  --resume              continue the run in --out from its last checkpoint\n"
+         "  --resume              continue the run in --out from its last checkpoint (same --scale and schedule);\n"
+         "                        without it an --out that holds a model is refused\n"
          "  --scale N             super-resolution factor (5)\n"
          "  --patch N             training patch size, divisible by the scale and 2^(levels-1) (80)\n"
          "  --batch N             micro-batch size (8)\n"
@@ -140,10 +141,6 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
       continue;
     }
     if (name.rfind("--", 0) != 0) throw std::runtime_error("unexpected argument '" + name + "'");
-    if (!has_inline_value) {
-      if (i + 1 >= args.size()) throw std::runtime_error("option " + name + " needs a value");
-      value = args[++i];
-    }
     const std::map<std::string, std::function<void()>> handlers = {
         {"--chips", [&] { for (auto& s : split_list(value)) c.train_chips.push_back(s); }},
         {"--val-chips", [&] { for (auto& s : split_list(value)) c.val_chips.push_back(s); }},
@@ -169,7 +166,11 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
         {"--val-samples", [&] { c.validation.sample_count = to_integer(name, value); }},
         {"--val-steps", [&] { c.validation.sample_steps = static_cast<int>(to_integer(name, value)); }},
         {"--log-every", [&] { c.log_every = to_integer(name, value); }},
-        {"--seed", [&] { c.trainer.seed = static_cast<uint64_t>(to_integer(name, value)); }},
+        {"--seed", [&] {
+           const int64_t seed = to_integer(name, value);
+           if (seed < 0) throw std::runtime_error("--seed must be a whole number, 0 or more (got '" + value + "')");
+           c.trainer.seed = static_cast<uint64_t>(seed);
+         }},
         {"--workers", [&] { c.trainer.workers = static_cast<int>(to_integer(name, value)); }},
         {"--threads", [&] { c.threads = static_cast<int>(to_integer(name, value)); }},
         {"--device", [&] { c.trainer.device = torch::Device(value); }},
@@ -180,6 +181,10 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
     };
     const auto handler = handlers.find(name);
     if (handler == handlers.end()) throw std::runtime_error("unknown option " + name);
+    if (!has_inline_value) {
+      if (i + 1 >= args.size()) throw std::runtime_error("option " + name + " needs a value");
+      value = args[++i];
+    }
     try {
       handler->second();
     } catch (const c10::Error&) {
@@ -201,14 +206,26 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
   positive(c.log_every, "--log-every");
   if (c.max_steps <= 0 && c.time_limit_s <= 0)
     throw std::runtime_error("give --max-steps or --time-limit (or both)");
+  if (c.max_steps < 0 || c.time_limit_s < 0) throw std::runtime_error("--max-steps and --time-limit must not be negative");
+  if (c.trainer.batch.scale < 2 || c.trainer.batch.scale > 100) throw std::runtime_error("--scale must be 2 .. 100");
+  if (!(c.trainer.lr > 0) || !std::isfinite(c.trainer.lr)) throw std::runtime_error("--lr must be a positive number");
+  if (!(c.trainer.weight_decay >= 0) || !std::isfinite(c.trainer.weight_decay))
+    throw std::runtime_error("--weight-decay must be a number, 0 or more");
+  if (!(c.trainer.ema_decay >= 0 && c.trainer.ema_decay < 1)) throw std::runtime_error("--ema-decay must be in [0, 1)");
+  if (c.trainer.workers < 0 || c.threads < 0) throw std::runtime_error("--workers and --threads must not be negative");
+  if (!c.preset.empty() && !c.init.empty())
+    throw std::runtime_error("--preset shapes a new model; --init takes its network from the model file");
+  if (c.trainer.device.is_cuda() && !torch::cuda::is_available())
+    throw std::runtime_error("--device " + c.trainer.device.str() + ": no CUDA device is available to this build of LibTorch");
   return c;
 }
 
 TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
   const auto started = Clock::now();
   configure_threads(config.threads);
-  fs::create_directories(config.out_dir);
   const std::string model_path = (fs::path(config.out_dir) / "model.safetensors").string();
+  if (!config.resume && fs::exists(model_path))
+    throw std::runtime_error(model_path + " exists (continue it with --resume, or give another --out)");
 
   auto train = std::make_shared<const ChipDataset>(config.train_chips);
   std::shared_ptr<const ChipDataset> val;
@@ -226,13 +243,28 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
   } else if (!config.init.empty()) {
     model = load_model(config.init, &previous);
   } else {
-    model = UNet(UNetConfig::preset(config.preset, static_cast<int>(train->channels())));
+    model = UNet(UNetConfig::preset(config.preset.empty() ? "tiny" : config.preset, static_cast<int>(train->channels())));
   }
   const int64_t multiple = int64_t{1} << (model->config().channel_mults.size() - 1);
   if (config.trainer.batch.patch % multiple != 0)
     throw std::runtime_error("--patch " + std::to_string(config.trainer.batch.patch) + " must be divisible by " +
                              std::to_string(multiple) + " for this network");
 
+  if (config.resume) {  // the weights were trained for one scale and one schedule; another would be a new model
+    const auto differs = [&](const std::string& key, const std::string& given) {
+      const auto it = previous.find(key);
+      return it != previous.end() && it->second != given;
+    };
+    if (!config.preset.empty() &&
+        UNetConfig::preset(config.preset, static_cast<int>(train->channels())).to_json() != model->config().to_json())
+      throw std::runtime_error("cannot resume: the run's network is not the " + config.preset + " preset");
+    if (differs("geosr.scale", std::to_string(config.trainer.batch.scale)))
+      throw std::runtime_error("cannot resume: the run was trained at scale " + previous["geosr.scale"] + ", not " +
+                               std::to_string(config.trainer.batch.scale));
+    if (differs("geosr.schedule", config.schedule.to_json()))
+      throw std::runtime_error("cannot resume: the run was trained with the schedule " + previous["geosr.schedule"]);
+  }
+  fs::create_directories(config.out_dir);  // only once the run can start
   Trainer trainer(model, schedule, train, config.trainer);
   double seconds_before = 0.0;  // wall time of earlier invocations of this run
   if (config.resume) {
@@ -250,7 +282,7 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
 
   std::ofstream curve((fs::path(config.out_dir) / "train_log.csv").string(),
                       config.resume ? std::ios::app : std::ios::trunc);
-  if (!config.resume) curve << "step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic\n";
+  if (!config.resume) curve << "step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic\n" << std::flush;
 
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const auto metadata = [&](const ValidationScores& scores) {

@@ -44,7 +44,8 @@ class Trainer {
   const NoiseSchedule& schedule() const { return schedule_; }
   const TrainerOptions& options() const { return options_; }
 
-  // Writes `model_path` (EMA weights + metadata) and state_path(model_path).
+  // Writes state_path(model_path), then `model_path` (EMA weights + metadata). The state holds
+  // every tensor resume() needs, so a kill between the two files still resumes consistently.
   void save(const std::string& model_path, const Metadata& metadata);
   // Restores weights, EMA, optimizer and step from a checkpoint written by save().
   void resume(const std::string& model_path);
@@ -63,6 +64,9 @@ class Trainer {
   std::unique_ptr<BatchLoader> loader_;  // created at the first step, for the batch number due then
   int64_t step_ = 0;
 };
+
+// Saves `archive` to state_path(model_path) whole or not at all (written aside, then renamed).
+void save_training_state(torch::serialize::OutputArchive& archive, const std::string& model_path);
 
 // Opens state_path(model_path) on `device` and restores `optimizer` from it; the archive's other
 // entries (step or epoch, weights) are the caller's. Throws std::runtime_error (one line).

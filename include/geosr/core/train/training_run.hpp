@@ -20,7 +20,7 @@ struct TrainingConfig {
   std::vector<std::string> train_chips;  // shard files
   std::vector<std::string> val_chips;
   std::string out_dir;
-  std::string preset = "tiny";  // U-Net preset for a new model
+  std::string preset;  // U-Net preset for a new model; empty: tiny (with --resume: whatever the run has)
   std::string init;             // start from this model's weights and configuration (fine-tuning)
   bool resume = false;          // continue the run in out_dir
   TrainerOptions trainer;

@@ -1,0 +1,29 @@
+#include "staged_file.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+namespace geosr::cli {
+
+namespace fs = std::filesystem;
+
+StagedFile::StagedFile(std::string destination)
+    : destination_(std::move(destination)), staging_(destination_ + ".geosr-" + std::to_string(::getpid())) {}
+
+StagedFile::~StagedFile() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove(staging_, ec);
+}
+
+void StagedFile::commit() {
+  std::error_code ec;
+  fs::rename(staging_, destination_, ec);
+  if (ec) throw std::runtime_error("cannot write " + destination_ + ": " + ec.message());
+  committed_ = true;
+}
+
+}  // namespace geosr::cli
