@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "geosr/core/segmentation/confusion.hpp"
 #include "geosr/seg/labels.hpp"
@@ -23,12 +24,31 @@ struct Row {
   SegmentationScores scores;
 };
 
+// The geotransform of a raster that has one.
+std::optional<GeoTransform> geotransform_of(const std::string& path) {
+  try {
+    return raster_grid(path).geotransform;
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
+  }
+}
+
 LabelRaster labels_on_grid(const std::string& labels, const std::string& prediction, const LabelOptions& options,
                            const LabelRaster& predicted) {
   if (is_raster(labels)) {
     LabelRaster l = read_label_raster(labels);
     if (l.classes.sizes() != predicted.classes.sizes())
       throw std::runtime_error("the labels " + labels + " and the prediction " + prediction + " have different sizes");
+    // Same size is not same place: a label raster of another tile would be scored pixel by pixel.
+    const auto a = geotransform_of(labels), b = geotransform_of(prediction);
+    if (a && b) {
+      const double pixel = std::max(std::abs((*b)[1]), std::abs((*b)[5]));
+      for (int i = 0; i < 6; ++i) {
+        const bool origin = i == 0 || i == 3;
+        if (std::abs((*a)[i] - (*b)[i]) > (origin ? 0.5 * pixel : 1e-3 * pixel))
+          throw std::runtime_error("the labels " + labels + " and the prediction " + prediction + " lie on different grids");
+      }
+    }
     return l;
   }
   const auto classes = rasterize_labels(labels, raster_grid(prediction), options).to(torch::kInt64);

@@ -84,11 +84,24 @@ TEST_F(SegCli, BadInputsGiveOneLineErrors) {
                               " --prediction " + t::quote(dir / "pred.tif"));
   EXPECT_EQ(size.exit_code, 1) << size.output;
   EXPECT_NE(size.output.find("different sizes"), std::string::npos) << size.output;
+  // The same size somewhere else: another tile's labels are not this tile's.
+  write_prediction(dir / "elsewhere.tif", [](int, int) { return 0.0; });
+  {
+    t::DatasetPtr moved(GDALDataset::Open((dir / "elsewhere.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+    ASSERT_TRUE(moved);
+    std::array<double, 6> gt{};
+    moved->GetGeoTransform(gt.data());
+    gt[0] += 5000.0;
+    moved->SetGeoTransform(gt.data());
+  }
+  const auto place = geosr_run("seg eval --labels " + t::quote(dir / "elsewhere.tif") + " --prediction " + t::quote(dir / "pred.tif"));
+  EXPECT_EQ(place.exit_code, 1) << place.output;
+  EXPECT_NE(place.output.find("lie on different grids"), std::string::npos) << place.output;
   const auto classes = geosr_run("seg eval --labels " + t::quote(tile) + " --prediction " + t::quote(tile));
   EXPECT_EQ(classes.exit_code, 1) << "NAIP reflectances are not classes 0..1: " << classes.output;
   EXPECT_EQ(geosr_run("seg eval --prediction " + t::quote(dir / "pred.tif")).exit_code, 2);
   EXPECT_EQ(geosr_run("seg frobnicate").exit_code, 2);
-  for (const auto& out : {missing.output, size.output, classes.output})
+  for (const auto& out : {missing.output, size.output, place.output, classes.output})
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
 }
 
