@@ -12,8 +12,6 @@
 namespace geosr::cli {
 namespace {
 
-constexpr double kMaxScale = 100.0;
-
 double parse_positive(const std::string& text, const std::string& what, bool allow_zero = false,
                       const std::string& given = "") {
   size_t used = 0;
@@ -52,7 +50,7 @@ void check_scale(double scale, const std::string& what) {
   }
   if (scale > kMaxScale) {
     throw UsageError(what + " " + format_number(scale) + " is absurdly large (at most " +
-                     format_number(kMaxScale) + ")");
+                     format_number(static_cast<double>(kMaxScale)) + ")");
   }
 }
 

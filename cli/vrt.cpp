@@ -10,12 +10,12 @@
 #include <cpl_string.h>
 
 #include "commands.hpp"
+#include "geosr/core/staged_file.hpp"
 #include "diffusion_job.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/georef.hpp"
 #include "geosr/io/output_spec.hpp"
 #include "resample_job.hpp"
-#include "staged_file.hpp"
 
 namespace geosr::cli {
 namespace {

@@ -114,9 +114,9 @@ bool apply_setting(DiffusionSettings& s, const std::string& key, const std::stri
 std::string settings_key(const DiffusionSettings& s) {
   char eta[32];  // every bit of it: to_string's six decimals would let two settings share results
   std::snprintf(eta, sizeof eta, "%.17g", s.eta);
-  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" + eta + "|" + s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" +
-         std::to_string(s.stride) + "|" + std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device +
-         "|" + s.precision;
+  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" + eta + "|" +
+         s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" + std::to_string(s.stride) + "|" +
+         std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device + "|" + s.precision;
 }
 
 bool is_descriptor(const char* header, int size) {

@@ -10,6 +10,7 @@
 #include <cpl_error.h>
 
 #include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/staged_file.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/version.hpp"
 
@@ -137,9 +138,9 @@ torch::Tensor SuperResolvedRaster::block(int64_t bx, int64_t by) {
     y = compute(region).contiguous();
     if (!path.empty()) {  // written aside and renamed: a reader never sees half a block
       fs::create_directories(fs::path(path).parent_path());
-      const std::string staging = path + ".tmp" + std::to_string(::getpid());
-      std::ofstream(staging, std::ios::binary).write(reinterpret_cast<const char*>(y.data_ptr<float>()), c * h * w * 4);
-      fs::rename(staging, path);
+      StagedFile staged(path);
+      std::ofstream(staged.path(), std::ios::binary).write(reinterpret_cast<const char*>(y.data_ptr<float>()), c * h * w * 4);
+      staged.commit();
     }
   }
   std::vector<torch::Tensor> bands;

@@ -13,7 +13,6 @@ namespace {
 // Upper bounds that keep a typing slip from allocating gigabytes before anything can be refused.
 constexpr int64_t kMaxWindow = 4096;
 constexpr int64_t kMaxBatch = 4096;
-constexpr int64_t kMaxScale = 100;
 
 int64_t metadata_integer(const Metadata& metadata, const std::string& key) {
   const auto it = metadata.find(key);

@@ -1,13 +1,11 @@
 #include "geosr/core/network/safetensors.hpp"
 
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
 
+#include "geosr/core/staged_file.hpp"
 #include "json.hpp"
 
 namespace geosr {
@@ -138,25 +136,18 @@ void write_safetensors(const std::string& path, const TensorMap& tensors, const 
   header.append((8 - header.size() % 8) % 8, ' ');
 
   // Written aside and renamed: a reader, or a run resumed after a kill, never sees half a file.
-  const std::string staging = path + ".partial" + std::to_string(::getpid());
+  StagedFile staged(path);
   {
-    std::ofstream out(staging, std::ios::binary | std::ios::trunc);
+    std::ofstream out(staged.path(), std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write " + path);
     const uint64_t header_size = header.size();
     out.write(reinterpret_cast<const char*>(&header_size), 8);
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
     for (const auto& t : data)
       out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
-    if (!out.flush()) {
-      out.close();
-      std::remove(staging.c_str());
-      throw std::runtime_error("write failed: " + path);
-    }
+    if (!out.flush()) throw std::runtime_error("write failed: " + path);
   }
-  if (std::rename(staging.c_str(), path.c_str()) != 0) {
-    std::remove(staging.c_str());
-    throw std::runtime_error("cannot write " + path);
-  }
+  staged.commit();
 }
 
 }  // namespace geosr

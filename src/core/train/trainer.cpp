@@ -1,12 +1,10 @@
 #include "geosr/core/train/trainer.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 
 #include "geosr/core/network/autocast_guard.hpp"
+#include "geosr/core/staged_file.hpp"
 #include "geosr/core/network/module_tensors.hpp"
 
 namespace geosr {
@@ -115,18 +113,13 @@ void Trainer::resume(const std::string& model_path) {
 }
 
 void save_training_state(torch::serialize::OutputArchive& archive, const std::string& model_path) {
-  const std::string path = Trainer::state_path(model_path);
-  const std::string staging = path + ".partial" + std::to_string(::getpid());
+  StagedFile staged(Trainer::state_path(model_path));
   try {
-    archive.save_to(staging);
+    archive.save_to(staged.path());
   } catch (const c10::Error&) {
-    std::remove(staging.c_str());
-    throw std::runtime_error("cannot write training state " + path);
+    throw std::runtime_error("cannot write training state " + staged.destination());
   }
-  if (std::rename(staging.c_str(), path.c_str()) != 0) {
-    std::remove(staging.c_str());
-    throw std::runtime_error("cannot write training state " + path);
-  }
+  staged.commit();
 }
 
 torch::serialize::InputArchive read_training_state(const std::string& model_path, torch::optim::Optimizer& optimizer,

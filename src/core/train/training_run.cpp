@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "../network/json.hpp"
+#include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/core/runtime.hpp"
 
 namespace geosr {
@@ -207,7 +208,8 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
   if (c.max_steps <= 0 && c.time_limit_s <= 0)
     throw std::runtime_error("give --max-steps or --time-limit (or both)");
   if (c.max_steps < 0 || c.time_limit_s < 0) throw std::runtime_error("--max-steps and --time-limit must not be negative");
-  if (c.trainer.batch.scale < 2 || c.trainer.batch.scale > 100) throw std::runtime_error("--scale must be 2 .. 100");
+  if (c.trainer.batch.scale < 2 || c.trainer.batch.scale > kMaxScale)
+    throw std::runtime_error("--scale must be 2 .. " + std::to_string(kMaxScale));
   if (!(c.trainer.lr > 0) || !std::isfinite(c.trainer.lr)) throw std::runtime_error("--lr must be a positive number");
   if (!(c.trainer.weight_decay >= 0) || !std::isfinite(c.trainer.weight_decay))
     throw std::runtime_error("--weight-decay must be a number, 0 or more");

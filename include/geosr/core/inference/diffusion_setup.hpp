@@ -17,6 +17,9 @@
 
 namespace geosr {
 
+// The largest enlargement geosr accepts, for any method and for training.
+constexpr int64_t kMaxScale = 100;
+
 struct DiffusionSettings {
   std::string model;       // safetensors model file
   int64_t scale = 0;       // 0: the model's own

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace geosr::cli {
+namespace geosr {
 
 class StagedFile {
  public:
@@ -24,4 +24,4 @@ class StagedFile {
   bool committed_ = false;
 };
 
-}  // namespace geosr::cli
+}  // namespace geosr

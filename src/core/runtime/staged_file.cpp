@@ -1,4 +1,4 @@
-#include "staged_file.hpp"
+#include "geosr/core/staged_file.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace geosr::cli {
+namespace geosr {
 
 namespace fs = std::filesystem;
 
@@ -26,4 +26,4 @@ void StagedFile::commit() {
   committed_ = true;
 }
 
-}  // namespace geosr::cli
+}  // namespace geosr
