@@ -10,7 +10,8 @@
 namespace geosr::cli {
 
 int seg_command(const std::vector<std::string>& args) {
-  return guarded("seg", [&] {
+  const bool known = !args.empty() && (args[0] == "train" || args[0] == "predict" || args[0] == "eval");
+  return guarded(known ? "seg " + args[0] : "seg", [&] {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
       std::cout << "Usage: geosr seg train|predict|eval [options]\n"
                    "  train    train a segmentation model on labelled rasters\n"

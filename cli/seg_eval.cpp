@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <optional>
 
 #include "geosr/core/segmentation/confusion.hpp"
 #include "geosr/seg/labels.hpp"
@@ -24,33 +23,8 @@ struct Row {
   SegmentationScores scores;
 };
 
-// The geotransform of a raster that has one.
-std::optional<GeoTransform> geotransform_of(const std::string& path) {
-  try {
-    return raster_grid(path).geotransform;
-  } catch (const std::runtime_error&) {
-    return std::nullopt;
-  }
-}
-
-LabelRaster labels_on_grid(const std::string& labels, const std::string& prediction, const LabelOptions& options,
-                           const LabelRaster& predicted) {
-  if (is_raster(labels)) {
-    LabelRaster l = read_label_raster(labels);
-    if (l.classes.sizes() != predicted.classes.sizes())
-      throw std::runtime_error("the labels " + labels + " and the prediction " + prediction + " have different sizes");
-    // Same size is not same place: a label raster of another tile would be scored pixel by pixel.
-    const auto a = geotransform_of(labels), b = geotransform_of(prediction);
-    if (a && b) {
-      const double pixel = std::max(std::abs((*b)[1]), std::abs((*b)[5]));
-      for (int i = 0; i < 6; ++i) {
-        const bool origin = i == 0 || i == 3;
-        if (std::abs((*a)[i] - (*b)[i]) > (origin ? 0.5 * pixel : 1e-3 * pixel))
-          throw std::runtime_error("the labels " + labels + " and the prediction " + prediction + " lie on different grids");
-      }
-    }
-    return l;
-  }
+LabelRaster labels_on_grid(const std::string& labels, const std::string& prediction, const LabelOptions& options) {
+  if (is_raster(labels)) return read_label_raster_for(labels, prediction, "the prediction");
   const auto classes = rasterize_labels(labels, raster_grid(prediction), options).to(torch::kInt64);
   return {classes, torch::ones_like(classes, torch::kBool)};
 }
@@ -161,7 +135,7 @@ int seg_eval(const std::vector<std::string>& args) {
       // A tile without a label file has no labelled object: all background.
       const LabelRaster truth =
           label_file.empty() ? LabelRaster{torch::zeros_like(predicted.classes), torch::ones_like(predicted.valid)}
-                             : labels_on_grid(label_file, file, label_options, predicted);
+                             : labels_on_grid(label_file, file, label_options);
       confusion.add(truth.classes, predicted.classes, truth.valid & predicted.valid);
     }
     if (unlabelled == static_cast<int64_t>(files.size()))

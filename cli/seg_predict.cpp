@@ -2,6 +2,7 @@
 // Eq. 16-17), band by band of rows so any scene size fits in memory, written as a class COG and,
 // when asked, a probability COG, both on the input's grid.
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "interrupt.hpp"
 #include "seg_commands.hpp"
 #include "seg_options.hpp"
 
@@ -33,9 +35,7 @@ OutputSpec output_on_input_grid(const RasterSource& source, GDALDataType type, i
   return spec;
 }
 
-}  // namespace
-
-int seg_predict(const std::vector<std::string>& args) {
+int predict(const std::vector<std::string>& args) {
   auto options = io_options(true, false);
   options.add_options()
       ("model", po::value<std::string>()->value_name("MODEL"), "segmentation model (geosr seg train's model.safetensors)")
@@ -60,6 +60,10 @@ int seg_predict(const std::vector<std::string>& args) {
     if (!(sliding.sigma > 0)) throw UsageError("--sigma must be positive");
   }
   sliding.batch = values["batch"].as<int64_t>();
+  if (sliding.window < kSegNetStride || sliding.window > 4096 || sliding.window % kSegNetStride)
+    throw UsageError("--window must be a multiple of " + std::to_string(kSegNetStride) + " up to 4096");
+  if (sliding.stride < 1 || sliding.stride > sliding.window) throw UsageError("--stride must be 1 .. --window");
+  if (sliding.batch < 1 || sliding.batch > 4096) throw UsageError("--batch must be 1 .. 4096");
   const int64_t block_rows = values["block-rows"].as<int64_t>();
   if (block_rows < 1) throw UsageError("--block-rows must be positive");
   const std::string precision = values["precision"].as<std::string>();
@@ -76,11 +80,22 @@ int seg_predict(const std::vector<std::string>& args) {
   if (static_cast<int64_t>(source.bands().size()) != bands)
     throw std::runtime_error(io.src + " has " + std::to_string(source.bands().size()) + " bands, the model takes " +
                              std::to_string(bands) + (io.bands.empty() ? " (choose them with -b)" : ""));
+  // A window beyond the scene only adds mirrored padding for the network to run over.
+  const int64_t covering = (std::max(source.width(), source.height()) + kSegNetStride - 1) / kSegNetStride * kSegNetStride;
+  if (sliding.window > covering) {
+    if (!io.quiet)
+      warn("seg predict", "--window " + std::to_string(sliding.window) + " is larger than the " +
+                              std::to_string(source.width()) + " x " + std::to_string(source.height()) +
+                              " scene: using " + std::to_string(covering));
+    sliding.window = covering;
+    sliding.stride = std::min(sliding.stride, covering);
+  }
   SlidingPredictor predictor(seg_classifier(model.net, device, precision == "bf16"), source.height(), source.width(),
                              sliding);
   OutputSpec class_spec = output_on_input_grid(source, GDT_Byte, 1, 255, "class", io);
   class_spec.metadata = {{"GEOSR_SEG_MODEL", values["model"].as<std::string>()},
                          {"GEOSR_SEG_GRID", std::to_string(sliding.window) + "," + std::to_string(sliding.stride)}};
+  const InterruptGuard interrupts;  // before the writers stage files, whose destructors then remove them
   CogWriter class_writer(io.dst, class_spec);
   std::unique_ptr<CogWriter> probability_writer;
   if (!probabilities_path.empty()) {
@@ -93,6 +108,7 @@ int seg_predict(const std::vector<std::string>& args) {
   int ticks = -1;
   int64_t valid_pixels = 0;
   for (int64_t top = 0; top < source.height(); top += block_rows) {
+    if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
     const Span rows{top, std::min(top + block_rows, source.height())};
     const Span in = predictor.input_rows(rows);
     const RasterWindow window = source.read_values(in, {0, source.width()});
@@ -116,6 +132,17 @@ int seg_predict(const std::vector<std::string>& args) {
   }
   if (!io.quiet) stderr_progress(1.0, nullptr, &ticks);
   return 0;
+}
+
+}  // namespace
+
+int seg_predict(const std::vector<std::string>& args) {
+  try {
+    return predict(args);
+  } catch (const Interrupted& stop) {
+    std::cerr << "geosr seg predict: interrupted; nothing was written\n";
+    return 128 + stop.signal;
+  }
 }
 
 }  // namespace geosr::cli

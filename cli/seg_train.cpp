@@ -3,12 +3,14 @@
 // in train_log.csv.
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 
 #include "geosr/core/segmentation/seg_trainer.hpp"
+#include "geosr/core/train/run_settings.hpp"
 #include "geosr/core/train/trainer.hpp"
 #include "geosr/seg/seg_samples.hpp"
 #include "raster_list.hpp"
@@ -65,6 +67,48 @@ std::string fixed(double value, int digits) {
   return out.str();
 }
 
+// Checked before the images load, as usage errors (the trainer would refuse them after).
+void check_train_options(const SegNetConfig& config, const SegTrainOptions& train, int64_t stride) {
+  if (config.width < 1 || config.width > 1024) throw UsageError("--width must be 1 .. 1024");
+  if (config.classes < 2 || config.classes > 256) throw UsageError("--classes must be 2 .. 256");
+  if (train.patch < kSegNetStride || train.patch > 4096 || train.patch % kSegNetStride)
+    throw UsageError("--patch must be a multiple of " + std::to_string(kSegNetStride) + " up to 4096");
+  if (train.batch < 2 || train.batch > 4096) throw UsageError("--batch must be 2 .. 4096 (batch normalisation needs 2)");
+  if (!(train.lr > 0) || !std::isfinite(train.lr)) throw UsageError("--lr must be a positive number");
+  if (!(train.gamma > 0 && train.gamma <= 1)) throw UsageError("--gamma must be in (0, 1]");
+  if (!(train.weight_decay >= 0) || !std::isfinite(train.weight_decay))
+    throw UsageError("--weight-decay must be a number, 0 or more");
+  if (stride < 1 || stride > train.patch) throw UsageError("--stride must be 1 .. --patch");
+}
+
+// What --resume must find unchanged. Training images may change (more data); the validation set may
+// not, since best.safetensors is chosen by comparing validation scores.
+std::vector<RunSetting> run_settings(const po::variables_map& values, const IoOptions& io, const SegTrainOptions& train) {
+  std::string bands = "all";
+  if (!io.bands.empty()) {
+    bands.clear();
+    for (int b : io.bands) bands += (bands.empty() ? "" : ",") + std::to_string(b);
+  }
+  const std::string val = values.count("val") ? fs::weakly_canonical(values["val"].as<std::string>()).string() : "none";
+  return {
+      {"geosr.train.encoder", "--encoder", values["encoder"].as<std::string>()},
+      {"geosr.train.width", "--width", std::to_string(values["width"].as<int64_t>())},
+      {"geosr.train.classes", "--classes", std::to_string(values["classes"].as<int64_t>())},
+      {"geosr.train.bands", "-b", bands},
+      {"geosr.train.patch", "--patch", std::to_string(train.patch)},
+      {"geosr.train.batch", "--batch", std::to_string(train.batch)},
+      {"geosr.train.patches_per_epoch", "--patches-per-epoch",
+       train.patches_per_epoch ? std::to_string(train.patches_per_epoch) : "auto"},
+      {"geosr.train.lr", "--lr", setting_value(train.lr)},
+      {"geosr.train.gamma", "--gamma", setting_value(train.gamma)},
+      {"geosr.train.weight_decay", "--weight-decay", setting_value(train.weight_decay)},
+      {"geosr.train.seed", "--seed", std::to_string(train.seed)},
+      {"geosr.train.radius", "--radius", setting_value(values["radius"].as<double>())},
+      {"geosr.train.class_field", "--class-field", values.count("class-field") ? values["class-field"].as<std::string>() : "default"},
+      {"geosr.train.val", "--val", val},
+  };
+}
+
 }  // namespace
 
 int seg_train(const std::vector<std::string>& args) {
@@ -114,7 +158,10 @@ int seg_train(const std::vector<std::string>& args) {
   SegTrainOptions train;
   train.patch = values["patch"].as<int64_t>();
   train.batch = values["batch"].as<int64_t>();
-  if (values.count("patches-per-epoch")) train.patches_per_epoch = values["patches-per-epoch"].as<int64_t>();
+  if (values.count("patches-per-epoch")) {
+    train.patches_per_epoch = values["patches-per-epoch"].as<int64_t>();
+    if (train.patches_per_epoch < 1) throw UsageError("--patches-per-epoch must be positive");
+  }
   train.lr = values["lr"].as<double>();
   train.gamma = values["gamma"].as<double>();
   train.weight_decay = values["weight-decay"].as<double>();
@@ -124,11 +171,14 @@ int seg_train(const std::vector<std::string>& args) {
   SlidingOptions sliding;
   sliding.window = train.patch;
   sliding.stride = values["stride"].as<int64_t>();
+  check_train_options(config, train, sliding.stride);
+  const std::vector<RunSetting> settings = run_settings(values, io, train);
   const bool resume = values["resume"].as<bool>();
   const fs::path out_dir = io.dst;
   const std::string model_path = (out_dir / "model.safetensors").string();
   if (resume && !fs::exists(model_path)) throw std::runtime_error("nothing to resume: " + model_path + " not found");
   if (!resume && fs::exists(model_path)) throw std::runtime_error(model_path + " exists (use --resume)");
+  if (resume) check_resumed_settings(load_seg_model(model_path).metadata, settings);
 
   const std::string images_dir = values.count("images") ? values["images"].as<std::string>() : "";
   auto train_samples = std::make_shared<const std::vector<SegSample>>(
@@ -177,6 +227,7 @@ int seg_train(const std::vector<std::string>& args) {
                        fixed(loss, 4) + ", lr " + fixed(lr, 5);
     log << trainer.epoch() << "," << fixed(earlier_seconds + seconds, 1) << "," << lr << "," << loss;
     SegModel& current = trainer.model();
+    record_settings(current.metadata, settings);
     current.metadata["geosr.train.command"] = command;
     current.metadata["geosr.train.epochs"] = std::to_string(trainer.epoch());
     current.metadata["geosr.train.images"] = std::to_string(train_samples->size());

@@ -1,5 +1,7 @@
 #include "geosr/seg/labels.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -96,6 +98,20 @@ torch::Tensor rasterize_labels(const std::string& vector_path, const RasterGrid&
     }
   }
 
+  if (!geometries.empty()) {
+    // Labels that all miss the raster are another place's (or in another CRS): scoring or training
+    // on them would take the whole scene as background.
+    const GeoTransform& g = grid.geotransform;
+    OGRLinearRing ring;
+    for (const auto& [col, row] : std::vector<std::pair<double, double>>{
+             {0, 0}, {grid.width, 0}, {grid.width, grid.height}, {0, grid.height}, {0, 0}})
+      ring.addPoint(g[0] + col * g[1] + row * g[2], g[3] + col * g[4] + row * g[5]);
+    OGRPolygon extent;
+    extent.addRing(&ring);
+    if (std::none_of(geometries.begin(), geometries.end(), [&](const auto& f) { return f->Intersects(&extent); }))
+      throw std::runtime_error("none of the " + std::to_string(geometries.size()) + " features of " + vector_path +
+                               " lies on the raster (labels of another place, or in another CRS?)");
+  }
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
   Dataset canvas(mem->Create("", static_cast<int>(grid.width), static_cast<int>(grid.height), 1, GDT_Byte, nullptr));
   GeoTransform gt = grid.geotransform;
@@ -133,6 +149,24 @@ LabelRaster read_label_raster(const std::string& path) {
     trap.fail("cannot read " + path);
   out.classes = values.to(torch::kInt64);
   out.valid = mask != 0;
+  return out;
+}
+
+LabelRaster read_label_raster_for(const std::string& labels, const std::string& target, const std::string& what) {
+  LabelRaster out = read_label_raster(labels);
+  const Dataset label_ds = open(labels, GDAL_OF_RASTER, "raster"), target_ds = open(target, GDAL_OF_RASTER, "raster");
+  const std::string pair = "the labels " + labels + " and " + what + " " + target;
+  if (out.classes.size(0) != target_ds->GetRasterYSize() || out.classes.size(1) != target_ds->GetRasterXSize())
+    throw std::runtime_error(pair + " have different sizes");
+  GeoTransform a{}, b{};
+  if (label_ds->GetGeoTransform(a.data()) == CE_None && target_ds->GetGeoTransform(b.data()) == CE_None) {
+    const double pixel = std::max(std::abs(b[1]), std::abs(b[5]));
+    for (int i = 0; i < 6; ++i) {
+      const bool origin = i == 0 || i == 3;
+      if (std::abs(a[i] - b[i]) > (origin ? 0.5 * pixel : 1e-3 * pixel))
+        throw std::runtime_error(pair + " lie on different grids");
+    }
+  }
   return out;
 }
 

@@ -15,9 +15,7 @@ SegSample load_seg_sample(const std::string& image, const std::string& labels, c
   if (labels.empty()) {
     classes = torch::zeros({source.height(), source.width()}, torch::kInt64);
   } else if (is_raster(labels)) {
-    const LabelRaster raster = read_label_raster(labels);
-    if (raster.classes.size(0) != source.height() || raster.classes.size(1) != source.width())
-      throw std::runtime_error("the labels " + labels + " and the image " + image + " have different sizes");
+    const LabelRaster raster = read_label_raster_for(labels, image, "the image");
     classes = raster.classes;
     known = known & raster.valid;
   } else {

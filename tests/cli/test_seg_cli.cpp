@@ -97,11 +97,24 @@ TEST_F(SegCli, BadInputsGiveOneLineErrors) {
   const auto place = geosr_run("seg eval --labels " + t::quote(dir / "elsewhere.tif") + " --prediction " + t::quote(dir / "pred.tif"));
   EXPECT_EQ(place.exit_code, 1) << place.output;
   EXPECT_NE(place.output.find("lie on different grids"), std::string::npos) << place.output;
+  // Vector labels of another city: none of their crowns falls on the tile.
+  const auto away = geosr_run("seg eval --labels " + t::quote(crowns.parent_path() / "long_beach_2018_0.json") +
+                              " --prediction " + t::quote(dir / "pred.tif"));
+  EXPECT_EQ(away.exit_code, 1) << away.output;
+  EXPECT_NE(away.output.find("lies on the raster (labels of another place"), std::string::npos) << away.output;
+  // Training refuses another place's label raster as seg eval does.
+  fs::create_directories(dir / "moved_labels");
+  fs::copy_file(dir / "elsewhere.tif", dir / "moved_labels" / "chico_2018_0.tif");
+  const auto train = geosr_run("seg train -q -b 1,2,3 --labels " + t::quote(dir / "moved_labels") + " " +
+                               t::quote(tile) + " " + t::quote(dir / "run"));
+  EXPECT_EQ(train.exit_code, 1) << train.output;
+  EXPECT_NE(train.output.find("lie on different grids"), std::string::npos) << train.output;
+  EXPECT_FALSE(fs::exists(dir / "run"));
   const auto classes = geosr_run("seg eval --labels " + t::quote(tile) + " --prediction " + t::quote(tile));
   EXPECT_EQ(classes.exit_code, 1) << "NAIP reflectances are not classes 0..1: " << classes.output;
   EXPECT_EQ(geosr_run("seg eval --prediction " + t::quote(dir / "pred.tif")).exit_code, 2);
   EXPECT_EQ(geosr_run("seg frobnicate").exit_code, 2);
-  for (const auto& out : {missing.output, size.output, place.output, classes.output})
+  for (const auto& out : {missing.output, size.output, place.output, away.output, train.output, classes.output})
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
 }
 
@@ -132,6 +145,20 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   const auto resumed = geosr_run(train + " --epochs 3 --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(line_count(run / "train_log.csv"), 4u);
+  // --resume continues the run it names: another learning rate, or best.safetensors chosen on
+  // another validation set, would be a different run.
+  std::string without_val = train;
+  without_val.erase(without_val.find(" --val "), (" --val " + t::quote(other)).size());
+  for (const auto& [changed, expected] : std::vector<std::pair<std::string, std::string>>{
+           {train + " --lr 0.02", "trained with --lr 0.01, not 0.02"},
+           {train + " --gamma 0.5", "trained with --gamma 0.97, not 0.5"},
+           {without_val, "trained with --val " + fs::weakly_canonical(other).string() + ", not none"}}) {
+    const auto refused = geosr_run(changed + " --epochs 4 --resume");
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_NE(refused.output.find("geosr seg train: error: cannot resume: the run was " + expected), std::string::npos)
+        << refused.output;
+  }
+  EXPECT_EQ(line_count(run / "train_log.csv"), 4u) << "the refused runs trained nothing";
 
   const std::string model = t::quote(run / "model.safetensors");
   const auto predicted = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --window 64 --probabilities " +
@@ -185,7 +212,29 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   EXPECT_NE(bands.output.find("choose them with -b"), std::string::npos) << bands.output;
   const auto window = geosr_run("seg predict -b 1,2,3 --window 100 --model " + model + " " + t::quote(tile) + " " +
                                 t::quote(dir / "x.tif"));
-  EXPECT_EQ(window.exit_code, 1) << window.output;
+  EXPECT_EQ(window.exit_code, 2) << window.output;
+  EXPECT_NE(window.output.find("geosr seg predict: error: --window must be a multiple of 32"), std::string::npos)
+      << window.output;
+  const auto patch = geosr_run("seg train -q -b 1,2,3 --labels " + t::quote(labels) + " --patch 41 " + t::quote(tile) +
+                               " " + t::quote(dir / "run41"));
+  EXPECT_EQ(patch.exit_code, 2) << patch.output;
+  EXPECT_FALSE(fs::exists(dir / "run41"));
+  // A window far beyond a 256-pixel tile would only run the network over mirrored padding.
+  const auto wide = geosr_run("seg predict -b 1,2,3 --window 4096 --model " + model + " " + t::quote(tile) + " " +
+                              t::quote(dir / "wide.tif"));
+  EXPECT_EQ(wide.exit_code, 0) << wide.output;
+  EXPECT_NE(wide.output.find("--window 4096 is larger than the 256 x 256 scene: using 256"), std::string::npos)
+      << wide.output;
+  // Interrupted in the middle of the blocks: exit 128 + SIGTERM, and no output, not even a staged one.
+  fs::create_directories(dir / "stop");
+  const std::string slow = std::string(GEOSR_BINARY) + " seg predict -q -b 1,2,3 --window 64 --stride 2 --block-rows 16 --model " +
+                           model + " " + t::quote(tile) + " " + t::quote(dir / "stop" / "c.tif") + " --probabilities " +
+                           t::quote(dir / "stop" / "p.tif");
+  const auto stopped = t::run_command("( " + slow + " 2>&1 & pid=$!; i=0; while ! ls " + t::quote(dir / "stop") +
+                                      "/.c.tif.geosr-* >/dev/null 2>&1 && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); "
+                                      "done; kill -TERM $pid; wait $pid; echo \"exit=$?\" )");
+  EXPECT_NE(stopped.output.find("exit=143"), std::string::npos) << stopped.output;
+  EXPECT_TRUE(fs::is_empty(dir / "stop")) << "left behind by an interrupted prediction";
   const auto no_model = geosr_run("seg predict -b 1,2,3 --model " + t::quote(dir / "none.safetensors") + " " +
                                   t::quote(tile) + " " + t::quote(dir / "x.tif"));
   EXPECT_EQ(no_model.exit_code, 1) << no_model.output;

@@ -150,8 +150,12 @@ TEST(TrainingRun, RunsResumesAndWritesItsFiles) {
   other_scale.insert(other_scale.end(), {"--scale", "4"});
   auto other_preset = more;
   other_preset[std::find(other_preset.begin(), other_preset.end(), "--preset") - other_preset.begin() + 1] = "small";
+  auto other_lr = more;  // the restored optimizer would have kept 1e-3 silently
+  other_lr.insert(other_lr.end(), {"--lr", "2e-3"});
   for (const auto& [changed, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-           {other_scale, "trained at scale 5"}, {other_preset, "not the small preset"}}) {
+           {other_scale, "trained with --scale 5, not 4"},
+           {other_preset, "not the small preset"},
+           {other_lr, "trained with --lr 0.001, not 0.002"}}) {
     try {
       run_training(parse_training_args(changed), ignored);
       ADD_FAILURE() << "resumed as another model: " << expected;
@@ -209,6 +213,8 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
       {{"--lr", "nan"}, "--lr must be a positive number"},
       {{"--init", "m.safetensors", "--preset", "small"}, "--preset shapes a new model"},
       {{"--bogus"}, "unknown option --bogus"},
+      {{"--batch", "100000"}, "--batch and --patch must be at most 4096"},
+      {{"--threads", "100000"}, "--threads 1024"},
   };
   for (const auto& [extra, expected] : refused) {
     std::vector<std::string> args = {"--chips", "a", "--out", "x", "--max-steps", "3"};

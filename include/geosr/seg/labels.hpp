@@ -39,6 +39,11 @@ struct LabelRaster {
 // Band 1 of a raster of integer classes (labels or a prediction), with its validity.
 LabelRaster read_label_raster(const std::string& path);
 
+// A label raster read for the raster `target` (an image, a prediction: `what` names it in errors).
+// Throws std::runtime_error unless both have the same size and, when both are georeferenced, the
+// same grid: same size is not same place, and another tile's labels would be scored pixel by pixel.
+LabelRaster read_label_raster_for(const std::string& labels, const std::string& target, const std::string& what);
+
 // Whether GDAL opens `path` as a raster (else it is taken as vector labels).
 bool is_raster(const std::string& path);
 

@@ -14,6 +14,7 @@
 #include "../network/json.hpp"
 #include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/core/runtime.hpp"
+#include "geosr/core/train/run_settings.hpp"
 
 namespace geosr {
 namespace {
@@ -90,6 +91,21 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
   return out;
+}
+
+std::vector<RunSetting> run_settings(const TrainingConfig& c) {
+  const TrainerOptions& t = c.trainer;
+  return {
+      {"geosr.scale", "--scale", std::to_string(t.batch.scale)},
+      {"geosr.schedule", "the schedule", c.schedule.to_json()},
+      {"geosr.train.patch", "--patch", std::to_string(t.batch.patch)},
+      {"geosr.train.batch", "--batch", std::to_string(t.batch.batch_size)},
+      {"geosr.train.accumulate", "--accumulate", std::to_string(t.accumulate)},
+      {"geosr.train.lr", "--lr", setting_value(t.lr)},
+      {"geosr.train.weight_decay", "--weight-decay", setting_value(t.weight_decay)},
+      {"geosr.train.ema_decay", "--ema-decay", setting_value(t.ema_decay)},
+      {"geosr.train.seed", "--seed", std::to_string(t.seed)},
+  };
 }
 
 }  // namespace
@@ -215,6 +231,10 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
     throw std::runtime_error("--weight-decay must be a number, 0 or more");
   if (!(c.trainer.ema_decay >= 0 && c.trainer.ema_decay < 1)) throw std::runtime_error("--ema-decay must be in [0, 1)");
   if (c.trainer.workers < 0 || c.threads < 0) throw std::runtime_error("--workers and --threads must not be negative");
+  // Beyond these a typing slip would spend minutes allocating before the first step.
+  if (c.trainer.batch.batch_size > 4096 || c.trainer.batch.patch > 4096)
+    throw std::runtime_error("--batch and --patch must be at most 4096");
+  if (c.trainer.workers > 256 || c.threads > 1024) throw std::runtime_error("--workers must be at most 256, --threads 1024");
   if (!c.preset.empty() && !c.init.empty())
     throw std::runtime_error("--preset shapes a new model; --init takes its network from the model file");
   if (c.trainer.device.is_cuda() && !torch::cuda::is_available())
@@ -252,19 +272,12 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
     throw std::runtime_error("--patch " + std::to_string(config.trainer.batch.patch) + " must be divisible by " +
                              std::to_string(multiple) + " for this network");
 
-  if (config.resume) {  // the weights were trained for one scale and one schedule; another would be a new model
-    const auto differs = [&](const std::string& key, const std::string& given) {
-      const auto it = previous.find(key);
-      return it != previous.end() && it->second != given;
-    };
+  const std::vector<RunSetting> settings = run_settings(config);
+  if (config.resume) {
     if (!config.preset.empty() &&
         UNetConfig::preset(config.preset, static_cast<int>(train->channels())).to_json() != model->config().to_json())
       throw std::runtime_error("cannot resume: the run's network is not the " + config.preset + " preset");
-    if (differs("geosr.scale", std::to_string(config.trainer.batch.scale)))
-      throw std::runtime_error("cannot resume: the run was trained at scale " + previous["geosr.scale"] + ", not " +
-                               std::to_string(config.trainer.batch.scale));
-    if (differs("geosr.schedule", config.schedule.to_json()))
-      throw std::runtime_error("cannot resume: the run was trained with the schedule " + previous["geosr.schedule"]);
+    check_resumed_settings(previous, settings);
   }
   fs::create_directories(config.out_dir);  // only once the run can start
   Trainer trainer(model, schedule, train, config.trainer);
@@ -289,20 +302,13 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const auto metadata = [&](const ValidationScores& scores) {
     Metadata m = previous;
-    m["geosr.scale"] = std::to_string(config.trainer.batch.scale);
+    record_settings(m, settings);
     m["geosr.value_scale"] = json::number(shard.value_scale);
     m["geosr.value_offset"] = json::number(shard.value_offset);
     if (const auto bands = sidecar_bands(config.train_chips.front()); !bands.empty()) m["geosr.bands"] = bands;
-    m["geosr.schedule"] = config.schedule.to_json();
     m["geosr.train.steps"] = std::to_string(trainer.steps_done());
     m["geosr.train.seconds"] = fixed(seconds_before + elapsed(), 1);
     m["geosr.train.chips"] = join(config.train_chips);
-    m["geosr.train.patch"] = std::to_string(config.trainer.batch.patch);
-    m["geosr.train.batch"] = std::to_string(config.trainer.batch.batch_size * config.trainer.accumulate);
-    m["geosr.train.lr"] = json::number(config.trainer.lr);
-    m["geosr.train.weight_decay"] = json::number(config.trainer.weight_decay);
-    m["geosr.train.ema_decay"] = json::number(config.trainer.ema_decay);
-    m["geosr.train.seed"] = std::to_string(config.trainer.seed);
     m["geosr.train.device"] = config.trainer.device.str();
     m["geosr.train.command"] = config.command_line;
     if (!config.init.empty()) m["geosr.train.init"] = config.init;
