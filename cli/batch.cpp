@@ -149,6 +149,13 @@ int batch_command(const std::vector<std::string>& arguments) {
       manifest_path = values["manifest"].as<std::string>();
       manifest = read_manifest(manifest_path);
     }
+    if (values.count("task")) {
+      const int64_t task = values["task"].as<int64_t>();
+      if (task < 0 || task >= static_cast<int64_t>(manifest.tasks.size())) {
+        throw UsageError("--task " + std::to_string(task) + " is out of range: the manifest has tasks 0 .. " +
+                         std::to_string(manifest.tasks.size() - 1));
+      }
+    }
     // The sr options are checked, and the model read, before any file is written or run started.
     const auto request = shared_sr_request(manifest);
     if (!request) return 0;
@@ -173,6 +180,7 @@ int batch_command(const std::vector<std::string>& arguments) {
         throw UsageError(manifest_path + " exists and is not a geosr batch manifest; geosr batch will not replace it");
       }
     }
+    create_outdir(manifest);
     if (planning) {
       write_manifest(manifest, manifest_path);
       if (!quiet) {
@@ -191,10 +199,6 @@ int batch_command(const std::vector<std::string>& arguments) {
     std::string report = (fs::path(manifest.outdir) / "batch_report.tsv").string();
     if (values.count("task")) {
       const int64_t task = values["task"].as<int64_t>();
-      if (task < 0 || task >= static_cast<int64_t>(manifest.tasks.size())) {
-        throw UsageError("--task " + std::to_string(task) + " is out of range: the manifest has tasks 0 .. " +
-                         std::to_string(manifest.tasks.size() - 1));
-      }
       tasks.push_back(static_cast<size_t>(task));
       // Array tasks run at the same time; each keeps its own report.
       report = (fs::path(manifest.outdir) / ("batch_report_task" + std::to_string(task) + ".tsv")).string();

@@ -7,6 +7,7 @@
 #include <cpl_error.h>
 #include <cpl_json.h>
 
+#include "geosr/core/staged_file.hpp"
 #include "options.hpp"
 #include "raster_list.hpp"
 
@@ -60,8 +61,7 @@ BatchManifest plan_batch(const std::string& src, const std::string& asset, const
                          const std::vector<std::string>& sr_options) {
   const auto inputs = named_inputs(src, asset);
   std::error_code ec;
-  fs::create_directories(outdir, ec);
-  if (!fs::is_directory(outdir)) throw std::runtime_error("cannot create OUTDIR " + outdir + (ec ? ": " + ec.message() : ""));
+  if (fs::exists(outdir) && !fs::is_directory(outdir)) throw UsageError("OUTDIR " + outdir + " is not a directory");
   BatchManifest manifest;
   manifest.outdir = fs::absolute(outdir).lexically_normal().string();
   manifest.sr_options = sr_options;
@@ -78,6 +78,13 @@ BatchManifest plan_batch(const std::string& src, const std::string& asset, const
     manifest.tasks.back().push_back({inputs[i].path, output.string()});
   }
   return manifest;
+}
+
+void create_outdir(const BatchManifest& manifest) {
+  std::error_code ec;
+  fs::create_directories(manifest.outdir, ec);
+  if (!fs::is_directory(manifest.outdir))
+    throw std::runtime_error("cannot create OUTDIR " + manifest.outdir + (ec ? ": " + ec.message() : ""));
 }
 
 void write_manifest(const BatchManifest& manifest, const std::string& path) {
@@ -103,14 +110,9 @@ void write_manifest(const BatchManifest& manifest, const std::string& path) {
     tasks.Add(task);
   }
   root.Add("tasks", tasks);
-  const std::string partial = path + ".partial";
-  if (!document.Save(partial)) throw std::runtime_error("cannot write the manifest " + path + ": " + CPLGetLastErrorMsg());
-  std::error_code ec;
-  fs::rename(partial, path, ec);
-  if (ec) {
-    fs::remove(partial);
-    throw std::runtime_error("cannot write the manifest " + path + ": " + ec.message());
-  }
+  StagedFile staged(path);
+  if (!document.Save(staged.path())) throw std::runtime_error("cannot write the manifest " + path + ": " + CPLGetLastErrorMsg());
+  staged.commit();
 }
 
 BatchManifest read_manifest(const std::string& path) {
@@ -121,8 +123,13 @@ BatchManifest read_manifest(const std::string& path) {
   if (root.GetType() != CPLJSONObject::Type::Object || root.GetInteger("geosr_batch_manifest") != kFormatVersion) {
     corrupt(path, "not a geosr batch manifest (version " + std::to_string(kFormatVersion) + ")");
   }
+  // A hand-written manifest may name files relative to itself: array tasks start in other directories.
+  const fs::path base = fs::absolute(path).parent_path();
+  const auto file = [&](const std::string& name) { return (base / name).lexically_normal().string(); };
+  // Inputs are GDAL names: URLs and connection strings ("GEOSR:", "https://") stay as written.
+  const auto input = [&](const std::string& name) { return name.find(':') == std::string::npos ? file(name) : name; };
   BatchManifest manifest;
-  manifest.outdir = required_string(root, "outdir", path);
+  manifest.outdir = file(required_string(root, "outdir", path));
   const CPLJSONArray options = root.GetArray("sr_options");
   if (!options.IsValid()) corrupt(path, "no \"sr_options\" list");
   for (const auto& option : options) {
@@ -137,7 +144,8 @@ BatchManifest read_manifest(const std::string& path) {
     const CPLJSONArray scenes = task.GetArray("scenes");
     if (!scenes.IsValid() || scenes.Size() == 0) corrupt(path, "task " + index + " has no scenes");
     auto& list = manifest.tasks.emplace_back();
-    for (const auto& scene : scenes) list.push_back({required_string(scene, "input", path), required_string(scene, "output", path)});
+    for (const auto& scene : scenes)
+      list.push_back({input(required_string(scene, "input", path)), file(required_string(scene, "output", path))});
   }
   return manifest;
 }

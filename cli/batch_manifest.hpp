@@ -22,13 +22,17 @@ struct BatchManifest {
 
 // Scenes from SRC (a raster, a directory, a text list or a JSON list of hrefs / STAC items, see
 // raster_list.hpp), `group` to a task, written to OUTDIR/<name>.tif: the STAC item's id or the
-// input's file stem, with _2, _3 ... added to names met before. OUTDIR is created.
+// input's file stem, with _2, _3 ... added to names met before. Nothing is written.
 BatchManifest plan_batch(const std::string& src, const std::string& asset, const std::string& outdir, size_t group,
                          const std::vector<std::string>& sr_options);
+
+// Once every check has passed: the reports, logs and outputs go there.
+void create_outdir(const BatchManifest& manifest);
 
 // Written whole or not at all (a temporary file renamed into place).
 void write_manifest(const BatchManifest& manifest, const std::string& path);
 // Throws a one-line std::runtime_error naming the file when it is not a geosr batch manifest.
+// Relative paths in it are relative to the manifest's directory.
 BatchManifest read_manifest(const std::string& path);
 
 }  // namespace geosr::cli

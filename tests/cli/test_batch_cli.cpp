@@ -208,6 +208,8 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
       {"batch --manifest " + t::quote(dir / "in" / "a.tif") + in + t::quote(dir / "out"), {2, "is the input"}},
       {"batch --manifest " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a geosr batch manifest"}},
       {"batch --slurm " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a Slurm script of geosr batch"}},
+      {"batch --task 5" + in + t::quote(dir / "out"), {2, "--task 5 is out of range: the manifest has tasks 0 .. 0"}},
+      {"batch" + in + t::quote(dir / "file"), {2, "OUTDIR " + (dir / "file").string() + " is not a directory"}},
   };
   for (const auto& [args, expected] : cases) {
     const auto r = geosr_run(args);
@@ -216,10 +218,24 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
     EXPECT_NE(r.output.find(expected.second), std::string::npos) << args << "\n" << r.output;
     EXPECT_EQ(count(r.output, "\n"), 1u) << "one line: " << args << "\n" << r.output;
   }
-  EXPECT_FALSE(fs::exists(dir / "out" / "a.tif")) << "nothing ran";
+  EXPECT_FALSE(fs::exists(dir / "out")) << "a refused call creates no OUTDIR and writes no manifest";
   std::ifstream file(dir / "file");
   EXPECT_EQ(std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>()), "x");
   EXPECT_NE(t::open_raster(dir / "in" / "a.tif"), nullptr) << "the scene is still a raster";
+}
+
+TEST_F(BatchCli, HandWrittenManifestPathsAreRelativeToIt) {
+  // Array tasks start wherever Slurm starts them; a manifest written by hand beside its data
+  // means its own directory, not the working directory of the run.
+  crop("a.tif", 0, 0);
+  fs::create_directories(dir / "job");
+  std::ofstream(dir / "job" / "m.json") << R"({"geosr_batch_manifest": 1, "outdir": "out",
+      "sr_options": ["--steps", "2", "--window", "32", "--stride", "24"],
+      "tasks": [{"index": 0, "scenes": [{"input": "../in/a.tif", "output": "out/a_sr.tif"}]}]})";
+  const auto r = t::run_command("cd / && " + kGeosr + " batch -q --manifest " + t::quote(dir / "job" / "m.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(t::open_raster(dir / "job" / "out" / "a_sr.tif")->GetRasterXSize(), 16 * 5);
+  EXPECT_TRUE(fs::exists(dir / "job" / "out" / "batch_report.tsv"));
 }
 
 }  // namespace
