@@ -1,6 +1,7 @@
 // geosr vrt: writes a VRT whose bands are the geosr_sr pixel function over SRC's bands, resampled
 // to the HR grid. Any GDAL program reads it once the plugin is on GDAL_DRIVER_PATH (docs/gdal.md).
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -111,6 +112,11 @@ int vrt_command(const std::vector<std::string>& arguments) {
     if (!parse("vrt", "[options] SRC DST.vrt", args, options, true, values)) return 0;
     const IoOptions io = read_io_options(values);
     check_not_input(io.src, io.dst);
+    // The file is VRT XML: under a GeoTIFF's name it would mislead every tool that goes by the name.
+    std::string extension = fs::path(io.dst).extension().string();
+    for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (extension != ".vrt")
+      throw UsageError("DST must end in .vrt: geosr vrt writes VRT XML (geosr sr writes the pixels as a COG)");
     const DiffusionSettings settings = read_diffusion_settings(values);
     const DiffusionSetup setup = prepare_settings(settings);
     const RasterSource source = open_model_source(io, setup);

@@ -14,6 +14,7 @@
 #include <cpl_conv.h>
 #include <cpl_json.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 
 namespace geosr::gdal {
 namespace {
@@ -80,6 +81,10 @@ std::map<std::string, std::string> read_descriptor(const std::string& path) {
     const std::string key = lower(child.GetName());
     if (key == "geosr") continue;
     std::string value = child.ToString();
+    if (child.GetType() == CPLJSONObject::Type::Array) {  // "bands": [1, 2, 3]
+      value.clear();
+      for (const CPLJSONObject& item : child.ToArray()) value += (value.empty() ? "" : ",") + item.ToString();
+    }
     if ((key == "source" || key == "model" || key == "cache_dir") && !value.empty() && fs::path(value).is_relative())
       value = (base / value).string();
     values[key] = value;
@@ -119,10 +124,25 @@ std::string settings_key(const DiffusionSettings& s) {
          std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device + "|" + s.precision;
 }
 
+DiffusionSetup prepare_for_gdal(const DiffusionSettings& settings) {
+  if (!fs::is_regular_file(settings.model)) throw std::runtime_error("model not found: " + settings.model);
+  DiffusionSetup setup = prepare_diffusion(settings);
+  if (setup.device.is_cpu() && settings.precision != "fp32")
+    CPLError(CE_Warning, CPLE_AppDefined, "GEOSR: precision=%s applies on CUDA only; the CPU computes in fp32",
+             settings.precision.c_str());
+  return setup;
+}
+
 bool is_descriptor(const char* header, int size) {
   const std::string text(header, static_cast<size_t>(size));
   const size_t first = text.find_first_not_of(" \t\r\n");
-  return first != std::string::npos && text[first] == '{' && text.find("\"geosr\"") != std::string::npos;
+  if (first == std::string::npos || text[first] != '{') return false;
+  // "geosr" as a key, not any JSON (a GeoJSON, say) that mentions geosr in a value.
+  for (size_t at = text.find("\"geosr\""); at != std::string::npos; at = text.find("\"geosr\"", at + 1)) {
+    const size_t next = text.find_first_not_of(" \t\r\n", at + 7);
+    if (next != std::string::npos && text[next] == ':') return true;
+  }
+  return false;
 }
 
 Connection parse_connection(const std::string& name, bool descriptor, CSLConstList open_options) {
@@ -135,7 +155,18 @@ Connection parse_connection(const std::string& name, bool descriptor, CSLConstLi
   } else {
     if (!STARTS_WITH_CI(name.c_str(), kPrefix)) throw std::invalid_argument("not a GEOSR: connection string");
     const std::string rest = name.substr(std::char_traits<char>::length(kPrefix));
-    const size_t query = rest.find('?');
+    // Options follow the first '?' that ends the name of an existing file, so that a raster named
+    // with a '?' needs no source= key; when none does, the first '?' (the open names the missing file).
+    size_t query = rest.find('?');
+    for (size_t at = query; at != std::string::npos; at = rest.find('?', at + 1)) {
+      VSIStatBufL stat;
+      if (VSIStatL(rest.substr(0, at).c_str(), &stat) == 0) {
+        query = at;
+        break;
+      }
+    }
+    VSIStatBufL whole;
+    if (query != std::string::npos && VSIStatL(rest.c_str(), &whole) == 0) query = std::string::npos;
     c.source = rest.substr(0, query);
     if (query != std::string::npos) {
       const CPLStringList pairs(CSLTokenizeString2(rest.c_str() + query + 1, "&", 0));

@@ -38,7 +38,11 @@ bool apply_setting(DiffusionSettings& settings, const std::string& key, const st
 // Every setting as one line of text: what a cache of results computed with them is keyed by.
 std::string settings_key(const DiffusionSettings& settings);
 
-// Whether the first bytes of a file are a GEOSR descriptor.
+// prepare_diffusion for GDAL: a missing model file named as such, and a GDAL warning for a
+// precision the CPU does not use (it computes in fp32), since GDAL shows no `geosr sr` messages.
+DiffusionSetup prepare_for_gdal(const DiffusionSettings& settings);
+
+// Whether the first bytes of a file are a GEOSR descriptor: JSON with a "geosr" key.
 bool is_descriptor(const char* header, int size);
 
 // `name` is the connection string or the descriptor's path. Throws std::invalid_argument with a

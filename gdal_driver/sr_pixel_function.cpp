@@ -157,7 +157,7 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     Cache& shared = cache();
     const std::lock_guard<std::mutex> lock(shared.mutex);
     auto found = shared.setups.find(settings);
-    if (found == shared.setups.end()) found = shared.setups.emplace(settings, prepare_diffusion(request.settings)).first;
+    if (found == shared.setups.end()) found = shared.setups.emplace(settings, prepare_for_gdal(request.settings)).first;
     const DiffusionSetup& setup = found->second;
     if (bands != setup.channels) {
       throw std::invalid_argument("the model takes " + std::to_string(setup.channels) + " bands but the VRT band has " +

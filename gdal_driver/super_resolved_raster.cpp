@@ -19,11 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-DiffusionSetup checked_setup(const DiffusionSettings& settings) {
-  if (!fs::is_regular_file(settings.model)) throw std::runtime_error("model not found: " + settings.model);
-  return prepare_diffusion(settings);
-}
-
 // GDAL sizes rasters with int.
 int64_t hr_side(int64_t lr, int64_t scale) {
   if (lr > std::numeric_limits<int>::max() / scale) {
@@ -56,7 +51,7 @@ std::string file_stamp(const std::string& path) {
 
 SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
     : connection_(connection),
-      setup_(checked_setup(connection.settings)),
+      setup_(prepare_for_gdal(connection.settings)),
       source_(open_model_input(connection.source, connection.bands, {}, setup_.channels, "bands=")),
       width_(hr_side(source_.width(), setup_.scale)),
       height_(hr_side(source_.height(), setup_.scale)),

@@ -107,6 +107,21 @@ TEST(GdalPlugin, GdalinfoListsTheDriverAndDescribesTheHrGrid) {
   EXPECT_NE(by_file.output.find("Driver: GEOSR"), std::string::npos);
   EXPECT_NE(by_file.output.find("Size is 255, 255"), std::string::npos);
   EXPECT_NE(by_file.output.find("GEOSR_SEED=9"), std::string::npos);
+  // Lists as JSON arrays; a raster whose name holds '?'; a precision the CPU ignores is said so.
+  std::ofstream(described / "bgr.geosr.json") << R"({"geosr": 1, "source": "lr.tif", "steps": 3, "bands": [3, 2, 1]})";
+  const auto bgr = gdal("gdalinfo " + t::quote(described / "bgr.geosr.json"));
+  ASSERT_EQ(bgr.exit_code, 0) << bgr.output;
+  EXPECT_NE(bgr.output.find("Band 1 Block=512x512 Type=Byte, ColorInterp=Blue"), std::string::npos) << bgr.output;
+  fs::copy_file(kLr, described / "lr?v2.tif");
+  const auto question = gdal("gdalinfo " + connection("steps=3&precision=bf16", (described / "lr?v2.tif").string()));
+  ASSERT_EQ(question.exit_code, 0) << question.output;
+  EXPECT_NE(question.output.find("Size is 255, 255"), std::string::npos) << question.output;
+  EXPECT_NE(question.output.find("precision=bf16 applies on CUDA only"), std::string::npos) << question.output;
+  // JSON that mentions geosr only in a value is some other file, not a descriptor.
+  std::ofstream(described / "other.json") << R"({"made_by": "geosr", "version": 2})";
+  const auto other = gdal("gdalinfo " + t::quote(described / "other.json"));
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_EQ(other.output.find("GEOSR"), std::string::npos) << other.output;
   const auto config = gdal("gdalinfo --config GEOSR_MODEL /nonexistent.safetensors " + connection("steps=3"));
   EXPECT_NE(config.output.find("GEOSR: model not found: /nonexistent.safetensors"), std::string::npos) << config.output;
 
@@ -329,6 +344,11 @@ TEST(GdalPlugin, RefusesWhatCannotBeSuperResolved) {
   const auto vrt = geosr("vrt " + t::quote(empty) + " " + t::quote(dir / "empty.vrt"));
   EXPECT_EQ(vrt.exit_code, 1) << vrt.output;
   EXPECT_FALSE(fs::exists(dir / "empty.vrt"));
+  // VRT XML under a GeoTIFF's name.
+  const auto tif = geosr("vrt " + t::quote(kLr) + " " + t::quote(dir / "sr_vrt.tif"));
+  EXPECT_EQ(tif.exit_code, 2) << tif.output;
+  EXPECT_NE(tif.output.find("DST must end in .vrt"), std::string::npos) << tif.output;
+  EXPECT_FALSE(fs::exists(dir / "sr_vrt.tif"));
   // An output beyond GDAL's int sizes is an open error, not a negative size.
   std::ofstream(dir / "wide.vrt") << "<VRTDataset rasterXSize=\"500000000\" rasterYSize=\"20\">"
                                   << "<VRTRasterBand dataType=\"Byte\" band=\"1\"/><VRTRasterBand dataType=\"Byte\" band=\"2\"/>"
