@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 #include <cpl_conv.h>
@@ -73,6 +74,14 @@ void store(const std::vector<std::string>& args, const po::options_description& 
   }
 }
 
+// Boost writes every option as --name; GDAL-style short options (-b, -q, -co) are shown as typed.
+void print_help(const std::string& usage, const po::options_description& options) {
+  std::ostringstream text;
+  text << options;
+  std::cout << "Usage: " << usage << "\n\n"
+            << std::regex_replace(text.str(), std::regex("(^|\n)( +)--([a-z]{1,2}) (\\S*)"), "$1$2-$3 $4 ");
+}
+
 }  // namespace
 
 bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
@@ -85,7 +94,7 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
   if (writes) positional.add("dst", 1);
   store(args, all, positional, values);
   if (values.count("help")) {
-    std::cout << "Usage: geosr " << command << " " << synopsis << "\n\n" << options;
+    print_help("geosr " + command + " " + synopsis, options);
     return false;
   }
   if (!values.count("src") || (writes && !values.count("dst"))) {
@@ -106,7 +115,7 @@ bool parse_named(const std::string& usage, const std::vector<std::string>& args,
   }
   store(args, all, order, values);
   if (values.count("help")) {
-    std::cout << "Usage: " << usage << "\n\n" << options;
+    print_help(usage, options);
     return false;
   }
   return true;

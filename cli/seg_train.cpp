@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "geosr/core/segmentation/seg_trainer.hpp"
 #include "geosr/core/train/run_settings.hpp"
@@ -64,6 +65,14 @@ int64_t encoder_depth(const std::string& name) {
 std::string fixed(double value, int digits) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(digits) << value;
+  return out.str();
+}
+
+// 0/0 scores (no pixel predicted as the class) are left empty, as missing values in CSV are.
+std::string csv(double value) {
+  if (std::isnan(value)) return "";
+  std::ostringstream out;
+  out << value;
   return out.str();
 }
 
@@ -236,7 +245,8 @@ int seg_train(const std::vector<std::string>& args) {
       const SegmentationScores s = evaluate_segmentation(current, val_samples, sliding, train.device);
       const ClassScores& c = s.classes.back();
       line += ", val IoU " + fixed(c.iou, 4) + " F1 " + fixed(c.f1, 4);
-      log << "," << s.accuracy << "," << c.precision << "," << c.recall << "," << c.f1 << "," << c.iou;
+      log << "," << csv(s.accuracy) << "," << csv(c.precision) << "," << csv(c.recall) << "," << csv(c.f1) << ","
+          << csv(c.iou);
       current.metadata["geosr.train.val_iou"] = fixed(c.iou, 4);
       if (c.iou > best_iou) {
         best_iou = c.iou;

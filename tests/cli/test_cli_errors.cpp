@@ -221,6 +221,11 @@ TEST_F(CliErrors, HelpIsUseful) {
   for (const char* word : {"--scale", "--tr", "--method", "-co", "--overwrite", "--in-range"}) {
     EXPECT_NE(sr_help.output.find(word), std::string::npos) << word;
   }
+  // GDAL-style short options appear as they are typed.
+  for (const char* typed : {"\n  -b BAND ", "\n  -co NAME=VALUE ", "\n  -q "})
+    EXPECT_NE(sr_help.output.find(typed), std::string::npos) << typed << sr_help.output;
+  for (const char* boost_form : {"--b ", "--co ", "--q "})
+    EXPECT_EQ(sr_help.output.find(boost_form), std::string::npos) << boost_form;
 }
 
 }  // namespace

@@ -159,6 +159,7 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
         << refused.output;
   }
   EXPECT_EQ(line_count(run / "train_log.csv"), 4u) << "the refused runs trained nothing";
+  EXPECT_EQ(t::file_bytes(run / "train_log.csv").find("nan"), std::string::npos) << "0/0 is an empty CSV field";
 
   const std::string model = t::quote(run / "model.safetensors");
   const auto predicted = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --window 64 --probabilities " +
