@@ -213,6 +213,9 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
       {{"--lr", "nan"}, "--lr must be a positive number"},
       {{"--init", "m.safetensors", "--preset", "small"}, "--preset shapes a new model"},
       {{"--bogus"}, "unknown option --bogus"},
+      {{"--patch", "48"}, "--patch 48 must be divisible by --scale 5"},
+      {{"--patch", "45"}, "--patch 45 must be divisible by 8 for the tiny preset"},
+      {{"--preset", "huge"}, "unknown U-Net preset 'huge'"},
       {{"--batch", "100000"}, "--batch and --patch must be at most 4096"},
       {{"--threads", "100000"}, "--threads 1024"},
   };
@@ -229,11 +232,19 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
   const auto c = parse_training_args({"--chips=a,b", "--out", "x", "--time-limit", "1.5h"});
   EXPECT_EQ(c.train_chips.size(), 2u);
   EXPECT_DOUBLE_EQ(c.time_limit_s, 5400.0);
-  EXPECT_THROW(run_training(parse_training_args({"--chips", bundled("train.chips"), "--out",
-                                                 test::scratch("badpatch").string(), "--patch", "45",
-                                                 "--max-steps", "1"}),
-                            std::cerr),
-               std::runtime_error);
+  // A network read from --init is checked once it is loaded, before anything is written.
+  const auto out = test::scratch("badpatch") / "run";
+  try {
+    run_training(parse_training_args({"--chips", bundled("train.chips"), "--out", out.string(), "--init",
+                                      (test::samples() / "models" / "naip-rgb-x5-tiny.safetensors").string(),
+                                      "--patch", "20", "--max-steps", "1"}),
+                 std::cerr);
+    ADD_FAILURE() << "a patch the network cannot take was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--patch 20 must be divisible by 8 for this network"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 }  // namespace

@@ -237,6 +237,15 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
   if (c.trainer.workers > 256 || c.threads > 1024) throw std::runtime_error("--workers must be at most 256, --threads 1024");
   if (!c.preset.empty() && !c.init.empty())
     throw std::runtime_error("--preset shapes a new model; --init takes its network from the model file");
+  if (c.trainer.batch.patch % c.trainer.batch.scale != 0)
+    throw std::runtime_error("--patch " + std::to_string(c.trainer.batch.patch) + " must be divisible by --scale " +
+                             std::to_string(c.trainer.batch.scale) + " (the LR patch is patch / scale)");
+  if (c.init.empty() && !c.resume) {  // a new network's shape is known now; --init and --resume read theirs later
+    const int64_t multiple = int64_t{1} << (UNetConfig::preset(c.preset.empty() ? "tiny" : c.preset).channel_mults.size() - 1);
+    if (c.trainer.batch.patch % multiple != 0)
+      throw std::runtime_error("--patch " + std::to_string(c.trainer.batch.patch) + " must be divisible by " +
+                               std::to_string(multiple) + " for the " + (c.preset.empty() ? "tiny" : c.preset) + " preset");
+  }
   if (c.trainer.device.is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error("--device " + c.trainer.device.str() + ": no CUDA device is available to this build of LibTorch");
   return c;
