@@ -30,7 +30,7 @@ class CanvasProcessor : public BlockProcessor {
   CanvasProcessor(SceneArray& state, int64_t scale) : state_(state), scale_(scale) {}
   Span source_rows(Span dst) const override { return to_source(dst); }
   Span source_cols(Span dst) const override { return to_source(dst); }
-  torch::Tensor process(const torch::Tensor&, Span, Span, Span rows, Span cols) override {
+  torch::Tensor process(const torch::Tensor&, const torch::Tensor&, Span, Span, Span rows, Span cols) override {
     if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
     if (rows.begin > released_) {
       state_.release_rows(released_, rows.begin);
@@ -237,6 +237,7 @@ void DiffusionScene::check_runnable() const {
   if (active == 0) {
     throw no_valid_pixels(source.path());
   }
+  check_output_spec(spec);
   if (!source.geotransform()) warn("sr", "input has no geotransform; the output will have none");
   if (source.crs_wkt().empty()) warn("sr", "input has no CRS; the output will have none");
 }

@@ -132,12 +132,11 @@ void write_json(const eval::EvaluationReport& report, const std::string& path) {
     candidates.Add(entry);
   }
   root.Add("candidates", candidates);
-  if (!doc.Save(path)) throw std::runtime_error("cannot write " + path);
+  write_text_file(path, doc.SaveAsString());
 }
 
 void write_csv(const eval::EvaluationReport& report, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error("cannot write " + path);
+  std::ostringstream out;
   out << "candidate";
   for (const auto& col : kColumns) {
     if (has(report, col.metric)) out << "," << col.key;
@@ -152,7 +151,7 @@ void write_csv(const eval::EvaluationReport& report, const std::string& path) {
     }
     out << "\n";
   }
-  if (!out) throw std::runtime_error("cannot write " + path);
+  write_text_file(path, out.str());
 }
 
 }  // namespace
@@ -185,6 +184,15 @@ int eval_command(const std::vector<std::string>& arguments) {
     if (!values.count("reference") || !values.count("candidate")) {
       throw UsageError("need --reference HR.tif and at least one --candidate SR.tif");
     }
+    // The results never replace a raster they score, nor each other.
+    std::vector<std::string> inputs = values["candidate"].as<std::vector<std::string>>();
+    inputs.push_back(values["reference"].as<std::string>());
+    if (values.count("lr")) inputs.push_back(values["lr"].as<std::string>());
+    for (const char* result : {"json", "csv"})
+      if (values.count(result))
+        for (const auto& input : inputs) check_not_input(input, values[result].as<std::string>());
+    if (values.count("json") && values.count("csv") && values["json"].as<std::string>() == values["csv"].as<std::string>())
+      throw UsageError("--json and --csv name the same file");
     eval::RasterEvalOptions opts;
     if (values.count("lr")) opts.lr_path = values["lr"].as<std::string>();
     const auto& candidate_paths = values["candidate"].as<std::vector<std::string>>();
@@ -203,9 +211,12 @@ int eval_command(const std::vector<std::string>& arguments) {
     for (const auto& m : opts.metrics) {
       const auto& names = eval::metric_names();
       if (std::find(names.begin(), names.end(), m) == names.end()) throw UsageError("unknown metric '" + m + "'");
+      if (m == "seam" && !opts.grid) throw UsageError("the seam score needs --grid WINDOW,STRIDE");
+      if (m == "lr" && opts.lr_path.empty()) throw UsageError("LR consistency needs --lr LR.tif");
     }
     const auto report = eval::evaluate_rasters(values["reference"].as<std::string>(),
                                                values["candidate"].as<std::vector<std::string>>(), opts);
+    for (const auto& note : report.notes) warn("eval", note);
     if (!values.count("quiet")) print_table(report, std::cout);
     if (values.count("json")) write_json(report, values["json"].as<std::string>());
     if (values.count("csv")) write_csv(report, values["csv"].as<std::string>());

@@ -27,12 +27,19 @@ std::string crs_summary(const std::string& wkt) {
 }
 
 // What the default `geosr sr` (diffusion with $GEOSR_MODEL or the bundled model) makes of it.
-std::string diffusion_summary(const RasterSource& source) {
+std::string diffusion_summary(const RasterSource& source, bool bands_chosen) {
   Metadata metadata;
   try {
     const UNet model = load_model(default_model_path(), &metadata);
     const auto scale = metadata.count("geosr.scale") ? std::stoll(metadata.at("geosr.scale")) : 0;
     if (scale < 2) return "diffusion needs --scale with this model";
+    // As `geosr sr` selects them: the bands given with -b, else the first ones the model takes.
+    const int64_t channels = model->config().image_channels();
+    const auto available = static_cast<int64_t>(source.bands().size());
+    const int64_t selected = bands_chosen ? available : std::min(available, channels);
+    if (selected != channels)
+      return "diffusion with the default model needs " + std::to_string(channels) + " bands, " +
+             (bands_chosen ? "-b selects " : "the raster has ") + std::to_string(selected);
     return "diffusion with the default model (" + std::to_string(model->config().image_channels()) + " bands, " +
            std::to_string(scale) + "x) gives " + std::to_string(source.width() * scale) + " x " +
            std::to_string(source.height() * scale) + " pixels";
@@ -85,7 +92,7 @@ int info_command(const std::vector<std::string>& arguments) {
                 << format_number(band.range.hi) << " -> [-1, 1]\n";
     }
     std::cout << "geosr defaults:\n"
-              << "  sr: " << diffusion_summary(source) << "; --method bicubic takes --scale S or --tr XRES YRES\n"
+              << "  sr: " << diffusion_summary(source, !io.bands.empty()) << "; --method bicubic takes --scale S or --tr XRES YRES\n"
               << "  degrade: --scale 5 (area) gives " << std::llround(source.width() / 5.0) << " x "
               << std::llround(source.height() / 5.0) << " pixels\n"
               << "  output: COG, " << GDALGetDataTypeName(source.data_type()) << ", invalid pixels as "

@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <cpl_conv.h>
 
 #include "geosr/core/runtime.hpp"
+#include "geosr/core/staged_file.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/progress.hpp"
 
@@ -194,6 +196,24 @@ void check_not_input(const std::string& input, const std::string& output) {
   if (std::filesystem::equivalent(input, output, ec))
     throw UsageError((output == input ? output + " is the input file" : output + " is the input " + input) +
                      "; geosr never writes over its input");
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw std::runtime_error(path + " is a directory");
+  // Links (/dev/stdout), devices and pipes are written through, as a shell redirection would.
+  const auto status = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    std::ofstream out(path);
+    if (!(out << text).flush()) throw std::runtime_error("cannot write " + path);
+    return;
+  }
+  StagedFile staged(path);
+  {
+    std::ofstream out(staged.path());
+    if (!(out << text).flush()) throw std::runtime_error("cannot write " + path);
+  }
+  staged.commit();
 }
 
 int guarded(const std::string& command, const std::function<int()>& body) {

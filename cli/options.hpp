@@ -54,6 +54,10 @@ uint64_t read_seed(const po::variables_map& values, const std::string& name = "s
 // over its input.
 void check_not_input(const std::string& input, const std::string& output);
 
+// Results text (JSON, CSV) written to `path`: staged and renamed into place, or straight through
+// a link, device or pipe (/dev/stdout). A failed write is an error, never a silent loss.
+void write_text_file(const std::string& path, const std::string& text);
+
 // Parses `args` that are all options but for the optional positionals `positional` (stored under
 // those names, in that order); returns false after printing help with `usage`.
 bool parse_named(const std::string& usage, const std::vector<std::string>& args, const po::options_description& options,

@@ -81,7 +81,7 @@ void write_json(const std::vector<Row>& rows, const std::string& labels, const s
   root.Add("predictions", predictions);
   CPLJSONDocument doc;
   doc.SetRoot(root);
-  if (!doc.Save(path)) throw std::runtime_error("cannot write " + path);
+  write_text_file(path, doc.SaveAsString());
 }
 
 // A prediction raster, or every GeoTIFF of a directory of per-tile predictions (scored together).

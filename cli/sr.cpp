@@ -97,6 +97,13 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   request.yres = tr.empty() ? 0.0 : parse_positive(tr[0][1], "--tr YRES");
   check_not_input(request.io.src, request.io.dst);
   request.dry_run = values["dry-run"].as<bool>();
+  if (request.method == "bicubic") {  // given diffusion options would be ignored: --resume, --steps, ...
+    for (const auto& option : diffusion.options()) {
+      const std::string& name = option->long_name();
+      if (name != "dry-run" && values.count(name) && !values[name].defaulted())
+        throw UsageError("--" + name + " applies to --method diffusion, not bicubic");
+    }
+  }
 
   if (request.method == "diffusion") {
     if (!tr.empty()) {
@@ -104,6 +111,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
     }
     DiffusionJob& job = request.diffusion;
     static_cast<DiffusionSettings&>(job) = read_diffusion_settings(values);
+    check_not_input(job.model, request.io.dst);
     job.dry_run = request.dry_run;
     if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
     if (values.count("max-device-mem"))
@@ -169,7 +177,11 @@ int sr_command(const std::vector<std::string>& arguments) {
     if (request->method == "diffusion") return run_diffusion_job(request->diffusion, request->io);
     const RasterSource source(request->io.src, request->io.bands, request->io.in_ranges);
     const ResampleJob job = bicubic_job(*request, source);
-    if (request->dry_run) {
+    if (request->dry_run) {  // refuses what the run would refuse
+      if (!source.any_valid()) throw no_valid_pixels(source.path());
+      OutputSpec spec = output_spec_for(source, job.width, job.height);
+      spec.creation_options = request->io.creation_options;
+      check_output_spec(spec);
       check_output_path(request->io.dst, request->io.overwrite);
       std::cout << "output:              " << job.width << " x " << job.height << " x " << source.bands().size()
                 << " (bicubic, scale " << job.scale << "), " << GDALGetDataTypeName(source.data_type()) << " COG\n";

@@ -124,7 +124,7 @@ void stream_windows(const RasterSource& ref, const std::vector<RasterSource>& ca
 
 EvaluationReport evaluate_rasters(const std::string& reference, const std::vector<std::string>& candidates,
                                   RasterEvalOptions options) {
-  if (candidates.empty()) throw std::runtime_error("eval: no candidate rasters");
+  if (candidates.empty()) throw std::runtime_error("no candidate rasters");
   const RasterSource ref(reference);
   std::vector<RasterSource> cands;
   for (const auto& path : candidates) {
@@ -145,16 +145,28 @@ EvaluationReport evaluate_rasters(const std::string& reference, const std::vecto
     if (lr) metrics.push_back("lr");
   }
   for (const auto& m : metrics) {
-    if (!wants(metric_names(), m)) throw std::runtime_error("eval: unknown metric '" + m + "'");
+    if (!wants(metric_names(), m)) throw std::runtime_error("unknown metric '" + m + "'");
   }
-  if (wants(metrics, "seam") && !options.grid) throw std::runtime_error("eval: the seam score needs --grid WINDOW,STRIDE");
-  if (wants(metrics, "lr") && !lr) throw std::runtime_error("eval: LR consistency needs --lr LR.tif");
+  if (wants(metrics, "seam") && !options.grid) throw std::runtime_error("the seam score needs --grid WINDOW,STRIDE");
+  if (wants(metrics, "lr") && !lr) throw std::runtime_error("LR consistency needs --lr LR.tif");
 
   EvaluationReport report;
   report.reference = reference;
-  for (const auto& m : metric_names()) {
-    if (wants(metrics, m)) report.metrics.push_back(m);
-  }
+  // Distribution metrics compare whole windows: by default they are left out, not failed, where
+  // none fits (asked for by name, they fail below, saying why).
+  const int64_t side = options.swd_windows.size;
+  const auto leave_out_windows = [&](const std::string& why) {
+    metrics.erase(std::remove_if(metrics.begin(), metrics.end(),
+                                 [](const std::string& m) { return m == "swd" || m == "spectrum"; }),
+                  metrics.end());
+    for (auto& candidate : report.candidates)
+      for (const char* key : {"swd", "spectrum_db"}) candidate.values.erase(key);
+    report.swd_windows = 0;
+    report.notes.push_back("SWD and the spectrum left out: " + why);
+  };
+  if (options.metrics.empty() && (ref.height() < side || ref.width() < side))
+    leave_out_windows("the rasters (" + std::to_string(ref.width()) + " x " + std::to_string(ref.height()) +
+                      ") are smaller than their " + std::to_string(side) + "-pixel windows");
   report.max_value = options.max_value ? *options.max_value : data_type_max(GDALGetDataTypeName(ref.data_type()));
   const SceneShape scene{ref.height(), ref.width(), static_cast<int64_t>(ref.bands().size())};
   for (const auto& path : candidates) report.candidates.push_back({path, {}, {}});
@@ -198,6 +210,10 @@ EvaluationReport evaluate_rasters(const std::string& reference, const std::vecto
   }
 
   if (wants(metrics, "swd") || wants(metrics, "spectrum")) {
+    if (ref.height() < side || ref.width() < side)
+      throw std::runtime_error("SWD and the spectrum need " + std::to_string(side) + " x " + std::to_string(side) +
+                               " windows; the rasters are " + std::to_string(ref.width()) + " x " +
+                               std::to_string(ref.height()) + " (leave them out with --metrics)");
     std::vector<SlicedWasserstein> swd(n, SlicedWasserstein(SwdOptions{4, 7, 128, 4, 128, options.seed}));
     std::vector<PowerSpectrumAccumulator> spectra(n);
     stream_windows(ref, cands, options.swd_windows, [&](size_t c, const torch::Tensor& r, const torch::Tensor& k) {
@@ -207,8 +223,11 @@ EvaluationReport evaluate_rasters(const std::string& reference, const std::vecto
     report.swd_windows = swd.front().windows();
     for (size_t c = 0; c < n; ++c) {
       if (swd[c].windows() == 0) {
-        throw std::runtime_error("eval: no " + std::to_string(options.swd_windows.size) +
-                                 "-pixel window without NoData for SWD/spectrum in " + candidates[c]);
+        const std::string why = "no " + std::to_string(side) + " x " + std::to_string(side) +
+                                " window of " + candidates[c] + " and the reference is free of NoData";
+        if (!options.metrics.empty()) throw std::runtime_error(why + " (leave SWD and the spectrum out with --metrics)");
+        leave_out_windows(why);
+        break;
       }
       if (wants(metrics, "swd")) report.candidates[c].values["swd"] = swd[c].result().mean;
       if (wants(metrics, "spectrum")) report.candidates[c].values["spectrum_db"] = spectra[c].result().high_band_distance_db;
@@ -251,6 +270,9 @@ EvaluationReport evaluate_rasters(const std::string& reference, const std::vecto
       }
     }
     for (size_t c = 0; c < n; ++c) put(c, "lr_mae", acc[c].mae());
+  }
+  for (const auto& m : metric_names()) {
+    if (wants(metrics, m)) report.metrics.push_back(m);
   }
   return report;
 }

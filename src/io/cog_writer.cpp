@@ -61,6 +61,31 @@ void check_creation_options(const std::vector<std::string>& options) {
     trap.fail("-co");
 }
 
+void check_output_spec(const OutputSpec& spec) {
+  const CPLStringList options = cog_options(spec.creation_options);
+  const std::string compress = CPLString(options.FetchNameValueDef("COMPRESS", "")).toupper();
+  if (spec.nodata && (compress == "JPEG" || compress == "WEBP"))
+    throw std::runtime_error("-co COMPRESS=" + compress + " is lossy and the output has a NoData value: pixels would "
+                             "turn into NoData and NoData into pixels; choose a lossless compression");
+  const int bands = static_cast<int>(spec.ranges.size());
+  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> sample(
+      driver("MEM")->Create("", 16, 16, bands, spec.type, nullptr), close_dataset);
+  if (!sample) throw std::runtime_error("cannot check the output options");
+  if (spec.nodata)
+    for (int b = 1; b <= bands; ++b) sample->GetRasterBand(b)->SetNoDataValue(*spec.nodata);
+  const std::string probe = "/vsimem/geosr-output-check-" + std::to_string(::getpid()) + ".tif";
+  GdalErrorTrap trap;
+  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> copy(
+      driver("COG")->CreateCopy(probe.c_str(), sample.get(), FALSE, options.List(), nullptr, nullptr), close_dataset);
+  copy.reset();
+  VSIUnlink(probe.c_str());
+  if (!trap.first_error().empty()) {
+    std::string reason = trap.first_error();  // without the probe's name, which means nothing to the user
+    if (reason.rfind(probe + ": ", 0) == 0) reason.erase(0, probe.size() + 2);
+    throw std::runtime_error("-co for a " + std::string(GDALGetDataTypeName(spec.type)) + " output: " + reason);
+  }
+}
+
 void check_output_path(const fs::path& output, bool overwrite) {
   std::error_code ec;
   const fs::path dir = output_directory(output);
@@ -71,6 +96,12 @@ void check_output_path(const fs::path& output, bool overwrite) {
     throw std::runtime_error("output directory is not writable: " + dir.string());
   }
   if (fs::is_directory(output, ec)) throw std::runtime_error("output is a directory: " + output.string());
+  // The output is renamed into place: that would replace a device, a pipe or a link, not write through it.
+  const auto status = fs::symlink_status(output, ec);
+  if (fs::is_symlink(status))
+    throw std::runtime_error("output is a symbolic link (name the file it points to): " + output.string());
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw std::runtime_error("output is not a regular file (a device, pipe or socket): " + output.string());
   if (fs::exists(output, ec) && !overwrite) {
     throw std::runtime_error("output exists (use --overwrite to replace it): " + output.string());
   }
@@ -119,6 +150,7 @@ CogWriter::CogWriter(fs::path output, OutputSpec spec)
     throw std::runtime_error("output too large: " + std::to_string(spec_.width) + " x " +
                              std::to_string(spec_.height) + " pixels");
   }
+  check_output_spec(spec_);
   remove_stale_temporaries(output_);
   staging_ = hidden_sibling(output_, ".tmp.tif");
   cog_ = hidden_sibling(output_, ".cog.tif");

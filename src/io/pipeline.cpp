@@ -60,9 +60,10 @@ ResampleProcessor::ResampleProcessor(ResampleKernel kernel, int64_t src_h, int64
 Span ResampleProcessor::source_rows(Span dst) const { return source_span(kernel_, src_h_, dst_h_, dst); }
 Span ResampleProcessor::source_cols(Span dst) const { return source_span(kernel_, src_w_, dst_w_, dst); }
 
-torch::Tensor ResampleProcessor::process(const torch::Tensor& src, Span src_rows, Span src_cols, Span dst_rows,
-                                         Span dst_cols) {
-  return resample_block(src, kernel_, src_h_, src_w_, src_rows, src_cols, dst_h_, dst_w_, dst_rows, dst_cols);
+torch::Tensor ResampleProcessor::process(const torch::Tensor& src, const torch::Tensor& valid, Span src_rows,
+                                         Span src_cols, Span dst_rows, Span dst_cols) {
+  return masked_resample_block(src, valid, kernel_, src_h_, src_w_, src_rows, src_cols, dst_h_, dst_w_, dst_rows,
+                               dst_cols);
 }
 
 Span validity_span(int64_t src_len, int64_t dst_len, Span dst) {
@@ -119,7 +120,9 @@ int64_t run_pipeline(const RasterSource& source, BlockProcessor& processor, CogW
           const Span need_cols = processor.source_cols(tile_cols);
           auto input = window.data.slice(1, need_rows.begin - src_rows.begin, need_rows.end - src_rows.begin)
                            .slice(2, need_cols.begin - src_cols.begin, need_cols.end - src_cols.begin);
-          auto output = processor.process(input, need_rows, need_cols, tile_rows, tile_cols);
+          const auto input_valid = window.valid.slice(0, need_rows.begin - src_rows.begin, need_rows.end - src_rows.begin)
+                                       .slice(1, need_cols.begin - src_cols.begin, need_cols.end - src_cols.begin);
+          auto output = processor.process(input, input_valid, need_rows, need_cols, tile_rows, tile_cols);
           auto valid = resample_validity(window.valid, src_h, src_w, src_rows, src_cols, dst_h, dst_w, tile_rows,
                                          tile_cols);
           writer.write(tile_rows, tile_cols, output, valid);

@@ -2,6 +2,7 @@
 // partial or temporary one), and the input bytes unchanged.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gdal_fixtures.hpp"
@@ -157,6 +158,9 @@ TEST_F(CliErrors, AllNoDataInput) {
   const auto dry = expect_failure(any_sr("--dry-run --steps 2", dir / "empty.tif"), dir, dir / "empty.tif", "sr",
                                   {"in.tif", "empty.tif"});
   EXPECT_NE(dry.output.find("no valid pixels"), std::string::npos) << dry.output;
+  const auto bicubic_dry = expect_failure(sr("--scale 2 --dry-run", dir / "empty.tif"), dir, dir / "empty.tif", "sr",
+                                          {"in.tif", "empty.tif"});
+  EXPECT_NE(bicubic_dry.output.find("no valid pixels"), std::string::npos) << bicubic_dry.output;
 }
 
 TEST_F(CliErrors, UsageErrors) {
@@ -210,6 +214,50 @@ TEST_F(CliErrors, DryRunRefusesWhatTheRunRefuses) {
   EXPECT_NE(plan.output.find("768 x 768 x 4 (bicubic, scale 3)"), std::string::npos) << plan.output;
   EXPECT_EQ(t::file_bytes(dir / "out.tif"), "previous result");
   EXPECT_EQ(t::other_files(dir, {"in.tif", "out.tif"}), std::vector<std::string>{});
+}
+
+TEST_F(CliErrors, OutputsThatAreNotPlainFilesOrAreInputs) {
+  // Renamed into place, the output would replace a device, a pipe or a link instead of writing through it.
+  ASSERT_EQ(::mkfifo((dir / "pipe").c_str(), 0644), 0);
+  std::filesystem::create_symlink(t::samples() / "naip_riverside_2018_1.tif", dir / "link.tif");
+  for (const auto& [target, reason] : std::vector<std::pair<std::string, std::string>>{
+           {"pipe", "not a regular file"}, {"link.tif", "symbolic link"}}) {
+    const auto f = expect_failure("sr -q --method bicubic --scale 2 --overwrite " + t::quote(input) + " " +
+                                      t::quote(dir / target),
+                                  dir, input, "sr", {"in.tif", "pipe", "link.tif"});
+    EXPECT_NE(f.output.find(reason), std::string::npos) << f.output;
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(dir / "pipe"));
+  EXPECT_TRUE(std::filesystem::is_symlink(dir / "link.tif"));
+  // The model is an input too, named or from $GEOSR_MODEL.
+  std::filesystem::copy_file(t::samples() / "models" / "naip-rgb-x5-tiny.safetensors", dir / "m.safetensors");
+  const auto model = expect_failure("sr -q --steps 1 --overwrite --model " + t::quote(dir / "m.safetensors") + " " +
+                                        t::quote(input) + " " + t::quote(dir / "m.safetensors"),
+                                    dir, dir / "m.safetensors", "sr", {"in.tif", "pipe", "link.tif", "m.safetensors"});
+  EXPECT_EQ(model.exit_code, 2) << model.output;
+}
+
+TEST_F(CliErrors, BicubicRefusesDiffusionOptionsAndChecksLikeTheRun) {
+  // Ignored, --resume would have written a bicubic result over a diffusion run's checkpointed DST.
+  for (const std::string& option : {"--resume", "--steps 4", "--split-rows 2 --split-part 1", "--seed 3"}) {
+    const auto f = expect_failure(sr("--scale 2 " + option, input), dir, input, "sr", {"in.tif"});
+    EXPECT_EQ(f.exit_code, 2) << f.output;
+    EXPECT_NE(f.output.find("applies to --method diffusion, not bicubic"), std::string::npos) << f.output;
+  }
+  // The dry run refuses what the run refuses: options the output type cannot take.
+  const auto predictor = expect_failure(sr("--scale 2 --dry-run -co PREDICTOR=3", input), dir, input, "sr", {"in.tif"});
+  EXPECT_NE(predictor.output.find("-co for a Byte output: PREDICTOR=3"), std::string::npos) << predictor.output;
+  // A lossy compression would move pixels to and from the NoData value.
+  const auto landsat = dir / "landsat.tif";
+  ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 150 10 24 24 " +
+                           t::quote(t::shared_data() / "odd" / "landsat7_rgb_300m.tif") + " " + t::quote(landsat))
+                .exit_code, 0);
+  for (const std::string& method : {"--method bicubic --scale 2", "--steps 1"}) {
+    const auto jpeg = expect_failure(any_sr(method + " -co COMPRESS=JPEG", landsat), dir, landsat, "sr",
+                                     {"in.tif", "landsat.tif"});
+    EXPECT_NE(jpeg.output.find("COMPRESS=JPEG is lossy and the output has a NoData value"), std::string::npos)
+        << jpeg.output;
+  }
 }
 
 TEST_F(CliErrors, HelpIsUseful) {

@@ -105,6 +105,57 @@ TEST(CliEval, RefusesOtherGridsAndBadOptions) {
                 t::quote(s.dir / "missing.pt"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("inception-2015-12-05.pt"), std::string::npos) << r.output;
+  // Metrics named without the input they need are usage errors, said once.
+  for (const auto& [metric, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"lr", "geosr eval: error: LR consistency needs --lr LR.tif"},
+           {"seam", "geosr eval: error: the seam score needs --grid WINDOW,STRIDE"}}) {
+    r = geosr_run("eval --metrics " + metric + " --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.lr));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_EQ(r.output, expected + "\n");
+  }
+}
+
+TEST(CliEval, ResultsNeverReplaceTheRastersTheyScore) {
+  const auto& s = scene();
+  const std::string hr_bytes = t::file_bytes(s.hr), sr_bytes = t::file_bytes(s.sr);
+  const std::string scored = "eval -q --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --lr " +
+                             t::quote(s.lr) + " --metrics psnr ";
+  for (const std::string& result : {"--json " + t::quote(s.sr), "--csv " + t::quote(s.hr), "--json " + t::quote(s.lr),
+                                    "--csv " + t::quote(s.dir / "." / "sr.tif")}) {
+    const auto r = geosr_run(scored + result);
+    EXPECT_EQ(r.exit_code, 2) << result << ": " << r.output;
+    EXPECT_NE(r.output.find("geosr never writes over its input"), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(t::file_bytes(s.hr), hr_bytes);
+  EXPECT_EQ(t::file_bytes(s.sr), sr_bytes);
+  // A write that fails is an error; a link such as /dev/stdout is written through.
+  const auto full = geosr_run(scored + "--csv /dev/full");
+  EXPECT_EQ(full.exit_code, 1) << full.output;
+  EXPECT_NE(full.output.find("cannot write /dev/full"), std::string::npos) << full.output;
+  const auto out = t::run_command(std::string(GEOSR_BINARY) + " " + scored + "--csv /dev/stdout 2>&1 | cat");
+  EXPECT_NE(out.output.find("candidate,psnr\n"), std::string::npos) << out.output;
+}
+
+TEST(CliEval, RastersTooSmallForDistributionWindowsLeaveThemOut) {
+  const auto& s = scene();
+  const auto hr = s.dir / "hr100.tif", sr = s.dir / "sr100.tif";
+  for (const auto& [from, to] : {std::pair{s.hr, hr}, std::pair{s.sr, sr}})
+    ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 0 0 100 100 " + t::quote(from) + " " + t::quote(to)).exit_code, 0);
+  const auto json = s.dir / "small.json";
+  const auto r = geosr_run("eval -q --reference " + t::quote(hr) + " --candidate " + t::quote(sr) + " --json " +
+                           t::quote(json));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: SWD and the spectrum left out: the rasters (100 x 100) are smaller than their "
+                          "128-pixel windows"), std::string::npos) << r.output;
+  CPLJSONDocument doc;
+  ASSERT_TRUE(doc.Load(json.string()));
+  const auto candidate = doc.GetRoot().GetArray("candidates")[0];
+  EXPECT_GT(candidate.GetDouble("psnr"), 10.0);
+  EXPECT_FALSE(candidate.GetObj("swd").IsValid());
+  const auto named = geosr_run("eval -q --metrics swd --reference " + t::quote(hr) + " --candidate " + t::quote(sr));
+  EXPECT_EQ(named.exit_code, 1) << named.output;
+  EXPECT_NE(named.output.find("SWD and the spectrum need 128 x 128 windows; the rasters are 100 x 100"),
+            std::string::npos) << named.output;
 }
 
 }  // namespace

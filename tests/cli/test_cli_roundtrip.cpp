@@ -2,7 +2,9 @@
 // metadata and NoData carried; and the inputs that must be processed with a warning.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "gdal_fixtures.hpp"
 
@@ -78,6 +80,36 @@ TEST(CliRoundTrip, NaipSceneDegradeThenBicubicKeepsTheExtent) {
     agree += (values[i] == 0.0) == (original[i] == 0.0);
   }
   EXPECT_GT(static_cast<double>(agree) / (934 * 723), 0.99);
+}
+
+TEST(CliRoundTrip, BicubicNextToNoDataStaysInTheDataRange) {
+  // Dark Landsat data (3..15 in band 1) beside NoData 0: the mid-grey the NoData used to enter the
+  // cubic taps as pulled the data at the edge up to 59.
+  const auto dir = t::scratch("nodata_edge");
+  ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 150 10 24 24 " +
+                           t::quote(t::shared_data() / "odd" / "landsat7_rgb_300m.tif") + " " + t::quote(dir / "lr.tif"))
+                .exit_code, 0);
+  const auto r = geosr_run("sr -q --method bicubic --scale 4 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto lr = t::open_raster(dir / "lr.tif"), sr = t::open_raster(dir / "sr.tif");
+  std::vector<float> in(24 * 24), out(96 * 96);
+  ASSERT_EQ(lr->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, 24, 24, in.data(), 24, 24, GDT_Float32, 0, 0), CE_None);
+  ASSERT_EQ(sr->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, 96, 96, out.data(), 96, 96, GDT_Float32, 0, 0), CE_None);
+  float lo = 255, hi = 0;
+  size_t nodata_in = 0, nodata_out = 0;
+  for (float v : in) {
+    if (v == 0) ++nodata_in;
+    else lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  ASSERT_GT(nodata_in, 50u) << "the crop straddles the scene's NoData";
+  float out_hi = 0;
+  for (float v : out) {
+    if (v == 0) ++nodata_out;
+    else out_hi = std::max(out_hi, v);
+  }
+  EXPECT_EQ(nodata_out, nodata_in * 16) << "each NoData LR pixel is 4 x 4 NoData pixels";
+  // Cubic overshoot at the data's own edges is allowed, a pull towards mid-grey is not.
+  EXPECT_LE(out_hi, hi + 0.25f * (hi - lo)) << "data " << lo << ".." << hi;
 }
 
 TEST(CliRoundTrip, BundledSampleAndBandSelectionAndProgress) {

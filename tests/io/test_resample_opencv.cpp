@@ -100,4 +100,38 @@ TEST(DegradeVsOpenCV, AreaThenCubicCondition) {
   EXPECT_LE((geosr::degrade(to_tensor(odd), 5) - to_tensor(odd_lr)).abs().max().item<double>(), 1e-4);
 }
 
+TEST(MaskedCubicVsOpenCV, NoDataDoesNotBleedIntoTheDataBesideIt) {
+  // A NAIP band with a ragged hole of NoData, filled with a value far outside the data.
+  const cv::Mat band = naip_band("chico_2018_0.tif", 2)(cv::Rect(10, 20, 60, 50)).clone();
+  cv::Mat mask(band.size(), CV_32F, cv::Scalar(1.0f));
+  for (int r = 12; r < 31; ++r)
+    for (int c = 15 + r % 4; c < 41 - r % 3; ++c) mask.at<float>(r, c) = 0.0f;
+  const auto valid = to_tensor(mask) > 0.5;
+  const auto masked = [&](float fill) {
+    const auto src = torch::where(valid, to_tensor(band), torch::full({}, fill));
+    return geosr::masked_resample_block(src, valid, ResampleKernel::Cubic, 50, 60, {0, 50}, {0, 60}, 250, 300,
+                                        {0, 250}, {0, 300});
+  };
+  // The reference: normalised convolution written with cv::resize, where taps were cut and enough
+  // weight is left on data; OpenCV's plain resize elsewhere.
+  cv::Mat weight, weighted, plain;
+  cv::resize(mask, weight, cv::Size(300, 250), 0, 0, cv::INTER_CUBIC);
+  cv::resize(band.mul(mask), weighted, cv::Size(300, 250), 0, 0, cv::INTER_CUBIC);
+  const auto w = to_tensor(weight);
+  const auto cut = ((w - 1.0).abs() > 1e-4).logical_and(w > 0.25);
+  const auto got = masked(1000.0f);
+  // Plain resize of the filled band: what the data beside the hole used to get.
+  cv::Mat filled = band.clone();
+  filled.setTo(1000.0f, mask < 0.5);
+  cv::resize(filled, plain, cv::Size(300, 250), 0, 0, cv::INTER_CUBIC);
+  const auto expected = torch::where(cut, to_tensor(weighted) / w, to_tensor(plain));
+  EXPECT_LE((got - expected).abs().max().item<double>(), 1e-3);
+  EXPECT_GT(cut.sum().item<int64_t>(), 500) << "the hole's rim is reweighted";
+  // Output pixels over data at the hole's rim: the fill no longer matters there; the plain resize
+  // would have been far off.
+  const auto rim = torch::repeat_interleave(torch::repeat_interleave(valid, 5, 0), 5, 1).logical_and(cut);
+  EXPECT_LE((got - masked(-500.0f)).index({rim}).abs().max().item<double>(), 1e-3);
+  EXPECT_GT((to_tensor(plain) - got).index({rim}).abs().max().item<double>(), 50.0);
+}
+
 }  // namespace

@@ -52,6 +52,12 @@ void check_output_path(const std::filesystem::path& output, bool overwrite);
 // gdal_translate would warn (here before the computation, not after it).
 void check_creation_options(const std::vector<std::string>& options);
 
+// Throws when the output cannot be written as `spec` says with its creation options: a lossy
+// compression (JPEG, WEBP) with a NoData value, which would move pixels to and from it, or options
+// the COG driver refuses for this data type and band count (PREDICTOR=3 on integers, JPEG on
+// Float32, ...), found by writing a small copy in memory. Before the computation, not after it.
+void check_output_spec(const OutputSpec& spec);
+
 // Removes the temporaries of earlier writers of `output` whose process is gone (killed with
 // SIGKILL, or by the machine going down): nobody else would. Every writer does it first.
 void remove_stale_temporaries(const std::filesystem::path& output);

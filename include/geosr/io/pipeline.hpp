@@ -23,19 +23,21 @@ class BlockProcessor {
   virtual Span source_rows(Span dst) const = 0;
   virtual Span source_cols(Span dst) const = 0;
   // Output block (bands, dst_rows.size(), dst_cols.size()) from the input block `src`
-  // (bands, src_rows.size(), src_cols.size()), which covers at least the spans asked for above.
-  virtual torch::Tensor process(const torch::Tensor& src, Span src_rows, Span src_cols, Span dst_rows,
-                                Span dst_cols) = 0;
+  // (bands, src_rows.size(), src_cols.size()), which covers at least the spans asked for above, and
+  // its validity `valid` (src_rows.size(), src_cols.size()).
+  virtual torch::Tensor process(const torch::Tensor& src, const torch::Tensor& valid, Span src_rows, Span src_cols,
+                                Span dst_rows, Span dst_cols) = 0;
 };
 
-// OpenCV-compatible resize of the whole raster (geosr::resample_block), computed block-wise.
+// OpenCV-compatible resize of the whole raster (geosr::masked_resample_block: NoData does not bleed
+// into the data beside it), computed block-wise.
 class ResampleProcessor : public BlockProcessor {
  public:
   ResampleProcessor(ResampleKernel kernel, int64_t src_h, int64_t src_w, int64_t dst_h, int64_t dst_w);
   Span source_rows(Span dst) const override;
   Span source_cols(Span dst) const override;
-  torch::Tensor process(const torch::Tensor& src, Span src_rows, Span src_cols, Span dst_rows,
-                        Span dst_cols) override;
+  torch::Tensor process(const torch::Tensor& src, const torch::Tensor& valid, Span src_rows, Span src_cols,
+                        Span dst_rows, Span dst_cols) override;
 
  private:
   ResampleKernel kernel_;

@@ -15,9 +15,10 @@ torch::Tensor read_condition(const LrReader& reader, int64_t lr_height, int64_t 
   const Span hr_cols{cols.min().item<int64_t>(), cols.max().item<int64_t>() + 1};
   const Span lr_rows = source_span(ResampleKernel::Cubic, lr_height, grid.height(), hr_rows);
   const Span lr_cols = source_span(ResampleKernel::Cubic, lr_width, grid.width(), hr_cols);
-  const torch::Tensor block =
-      resample_block(reader(lr_rows, lr_cols).data.to(torch::kFloat32), ResampleKernel::Cubic, lr_height, lr_width,
-                     lr_rows, lr_cols, grid.height(), grid.width(), hr_rows, hr_cols);
+  const LrBlock lr = reader(lr_rows, lr_cols);
+  const torch::Tensor block = masked_resample_block(lr.data.to(torch::kFloat32), lr.valid, ResampleKernel::Cubic,
+                                                    lr_height, lr_width, lr_rows, lr_cols, grid.height(), grid.width(),
+                                                    hr_rows, hr_cols);
   return block.index_select(1, rows - hr_rows.begin).index_select(2, cols - hr_cols.begin);
 }
 
@@ -34,8 +35,8 @@ void ConditionSource::load_rows(int64_t first) {
   const Span rows{first, std::min(height_, first + band_rows_)};
   const Span src_rows = source_span(ResampleKernel::Cubic, lr_h_, height_, rows);
   const LrBlock lr = reader_(src_rows, {0, lr_w_});
-  band_ = resample_block(lr.data.to(torch::kFloat32), ResampleKernel::Cubic, lr_h_, lr_w_, src_rows, {0, lr_w_},
-                         height_, width_, rows, {0, width_});
+  band_ = masked_resample_block(lr.data.to(torch::kFloat32), lr.valid, ResampleKernel::Cubic, lr_h_, lr_w_, src_rows,
+                                {0, lr_w_}, height_, width_, rows, {0, width_});
   band_top_ = first;
 }
 

@@ -1,13 +1,16 @@
 #include "geosr/core/canvas/scene_array.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <stdexcept>
 
 #include "errno_message.hpp"
 #include "geosr/core/canvas/region_indices.hpp"
+#include "geosr/core/runtime.hpp"
 
 namespace geosr {
 
@@ -55,9 +58,12 @@ std::unique_ptr<SceneArray> SceneArray::mapped(const std::string& directory, int
   if (fd < 0) throw std::runtime_error(errno_message("cannot create a canvas file in " + directory));
   unlink(name.c_str());
   const size_t bytes = static_cast<size_t>(channels * height * width) * sizeof(float);
-  // A sparse file: blocks are allocated as rows are written, and read back as zeros before that.
-  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
-    const std::string message = errno_message("cannot size the canvas file in " + directory);
+  // Reserved up front (reading as zeros): a sparse file that met a full disk mid-run would end the
+  // process with SIGBUS at a write into the mapping, without a word.
+  if (const int error = posix_fallocate(fd, 0, static_cast<off_t>(bytes)); error != 0) {
+    errno = error;
+    const std::string message = errno_message("cannot reserve " + bytes_text(static_cast<double>(bytes)) +
+                                              " for the canvas file in " + directory);
     close(fd);
     throw std::runtime_error(message);
   }

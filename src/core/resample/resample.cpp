@@ -200,6 +200,19 @@ torch::Tensor resample_block(const torch::Tensor& src_block, ResampleKernel kern
   return out.to(src_block.scalar_type());
 }
 
+torch::Tensor masked_resample_block(const torch::Tensor& src_block, const torch::Tensor& valid, ResampleKernel kernel,
+                                    int64_t src_h, int64_t src_w, Span src_rows, Span src_cols,
+                                    int64_t dst_h, int64_t dst_w, Span dst_rows, Span dst_cols) {
+  const auto plain = resample_block(src_block, kernel, src_h, src_w, src_rows, src_cols, dst_h, dst_w, dst_rows, dst_cols);
+  if (valid.all().item<bool>()) return plain;
+  const auto mask = valid.to(torch::kFloat64);
+  const auto weight = resample_block(mask, kernel, src_h, src_w, src_rows, src_cols, dst_h, dst_w, dst_rows, dst_cols);
+  const auto sum = resample_block(src_block.to(torch::kFloat64) * mask, kernel, src_h, src_w, src_rows, src_cols, dst_h,
+                                  dst_w, dst_rows, dst_cols);
+  const auto cut = ((weight - 1.0).abs() > 1e-9).logical_and_(weight > 0.25);
+  return torch::where(cut, (sum / weight.clamp_min(0.25)).to(plain.scalar_type()), plain);
+}
+
 torch::Tensor resample(const torch::Tensor& image, ResampleKernel kernel, int64_t out_h, int64_t out_w) {
   if (image.dim() < 2) throw std::runtime_error("resample: expected a tensor (..., h, w)");
   const int64_t h = image.size(-2);

@@ -11,7 +11,13 @@ namespace geosr {
 namespace fs = std::filesystem;
 
 StagedFile::StagedFile(std::string destination)
-    : destination_(std::move(destination)), staging_(destination_ + ".geosr-" + std::to_string(::getpid())) {}
+    : destination_(std::move(destination)), staging_(destination_ + ".geosr-" + std::to_string(::getpid())) {
+  // The rename would replace a device, a pipe or a link instead of writing through it.
+  std::error_code ec;
+  const auto status = fs::symlink_status(destination_, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw std::runtime_error("cannot write " + destination_ + ": it is not a regular file");
+}
 
 StagedFile::~StagedFile() {
   if (committed_) return;

@@ -47,6 +47,7 @@ struct EvaluationReport {
   int64_t scale = 0;                 // LR scale, 0 without --lr
   int64_t swd_windows = 0, fid_windows = 0;  // windows used (of the first candidate)
   std::vector<CandidateReport> candidates;
+  std::vector<std::string> notes;    // default metrics left out, and why
 };
 
 EvaluationReport evaluate_rasters(const std::string& reference, const std::vector<std::string>& candidates,

@@ -37,6 +37,15 @@ torch::Tensor resample_block(const torch::Tensor& src_block, ResampleKernel kern
                              int64_t src_h, int64_t src_w, Span src_rows, Span src_cols,
                              int64_t dst_h, int64_t dst_w, Span dst_rows, Span dst_cols);
 
+// resample_block for a block with NoData: `valid` (h, w) bool marks the samples that are data.
+// Where invalid samples fall under an output sample's taps, the taps left are reweighted to sum to
+// one (normalised convolution), so a fill value never bleeds into the data beside it; outputs
+// with no invalid tap are resample_block's to the bit, and outputs with less than a quarter of
+// their weight on data (NoData themselves, by the validity rule) keep its result.
+torch::Tensor masked_resample_block(const torch::Tensor& src_block, const torch::Tensor& valid, ResampleKernel kernel,
+                                    int64_t src_h, int64_t src_w, Span src_rows, Span src_cols,
+                                    int64_t dst_h, int64_t dst_w, Span dst_rows, Span dst_cols);
+
 // Whole-image resize of (..., h, w) to (..., out_h, out_w).
 torch::Tensor resample(const torch::Tensor& image, ResampleKernel kernel, int64_t out_h, int64_t out_w);
 
