@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "batch_runner.hpp"
 #include "commands.hpp"
@@ -149,12 +150,11 @@ int batch_command(const std::vector<std::string>& arguments) {
       manifest_path = values["manifest"].as<std::string>();
       manifest = read_manifest(manifest_path);
     }
-    if (values.count("task")) {
-      const int64_t task = values["task"].as<int64_t>();
-      if (task < 0 || task >= static_cast<int64_t>(manifest.tasks.size())) {
-        throw UsageError("--task " + std::to_string(task) + " is out of range: the manifest has tasks 0 .. " +
-                         std::to_string(manifest.tasks.size() - 1));
-      }
+    const std::optional<int64_t> task =
+        values.count("task") ? std::optional<int64_t>(values["task"].as<int64_t>()) : std::nullopt;
+    if (task && (*task < 0 || *task >= static_cast<int64_t>(manifest.tasks.size()))) {
+      throw UsageError("--task " + std::to_string(*task) + " is out of range: the manifest has tasks 0 .. " +
+                       std::to_string(manifest.tasks.size() - 1));
     }
     // The sr options are checked, and the model read, before any file is written or run started.
     const auto request = shared_sr_request(manifest);
@@ -197,11 +197,10 @@ int batch_command(const std::vector<std::string>& arguments) {
 
     std::vector<size_t> tasks;
     std::string report = (fs::path(manifest.outdir) / "batch_report.tsv").string();
-    if (values.count("task")) {
-      const int64_t task = values["task"].as<int64_t>();
-      tasks.push_back(static_cast<size_t>(task));
+    if (task) {
+      tasks.push_back(static_cast<size_t>(*task));
       // Array tasks run at the same time; each keeps its own report.
-      report = (fs::path(manifest.outdir) / ("batch_report_task" + std::to_string(task) + ".tsv")).string();
+      report = (fs::path(manifest.outdir) / ("batch_report_task" + std::to_string(*task) + ".tsv")).string();
     } else {
       for (size_t t = 0; t < manifest.tasks.size(); ++t) tasks.push_back(t);
     }

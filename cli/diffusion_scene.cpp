@@ -58,12 +58,6 @@ std::string clock_time(double seconds) {
   return text;
 }
 
-std::string join(const std::vector<int>& values) {
-  std::string text;
-  for (int v : values) text += (text.empty() ? "" : ",") + std::to_string(v);
-  return text;
-}
-
 // Seconds per window-step, from one timed network call on a batch of blank windows.
 double seconds_per_window(const Denoiser& denoiser, int64_t channels, int64_t window, int64_t batch) {
   const auto x = torch::zeros({batch, channels, window, window});

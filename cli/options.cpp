@@ -191,6 +191,12 @@ IoOptions read_io_options(const po::variables_map& values) {
   return io;
 }
 
+std::string join(const std::vector<int>& values) {
+  std::string text;
+  for (int v : values) text += (text.empty() ? "" : ",") + std::to_string(v);
+  return text;
+}
+
 void check_not_input(const std::string& input, const std::string& output) {
   std::error_code ec;
   if (std::filesystem::equivalent(input, output, ec))

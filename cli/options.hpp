@@ -50,6 +50,9 @@ IoOptions read_io_options(const po::variables_map& values);
 // A seed option: a whole number from 0 to 2^64 - 1 (Boost would wrap "-1" around).
 uint64_t read_seed(const po::variables_map& values, const std::string& name = "seed");
 
+// "1,2,3": band numbers as -b takes them.
+std::string join(const std::vector<int>& values);
+
 // Refuses to write `output` when it is `input` by any name (a usage error): geosr never writes
 // over its input.
 void check_not_input(const std::string& input, const std::string& output);

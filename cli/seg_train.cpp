@@ -93,11 +93,7 @@ void check_train_options(const SegNetConfig& config, const SegTrainOptions& trai
 // What --resume must find unchanged. Training images may change (more data); the validation set may
 // not, since best.safetensors is chosen by comparing validation scores.
 std::vector<RunSetting> run_settings(const po::variables_map& values, const IoOptions& io, const SegTrainOptions& train) {
-  std::string bands = "all";
-  if (!io.bands.empty()) {
-    bands.clear();
-    for (int b : io.bands) bands += (bands.empty() ? "" : ",") + std::to_string(b);
-  }
+  const std::string bands = io.bands.empty() ? "all" : join(io.bands);
   const std::string val = values.count("val") ? fs::weakly_canonical(values["val"].as<std::string>()).string() : "none";
   return {
       {"geosr.train.encoder", "--encoder", values["encoder"].as<std::string>()},

@@ -63,7 +63,7 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   if (s.window < 0 || s.stride < 0) throw SettingsError("window and stride must be positive (0: the default)");
   if (s.window > kMaxWindow) throw SettingsError("window must be at most " + std::to_string(kMaxWindow));
   if (!(s.eta >= 0.0) || !std::isfinite(s.eta)) throw SettingsError("eta must be a finite number, 0 or more");
-  const int64_t multiple = int64_t{1} << (config.channel_mults.size() - 1);
+  const int64_t multiple = config.side_multiple();
   setup.window = s.window > 0 ? s.window : (128 + multiple - 1) / multiple * multiple;
   if (setup.window % multiple != 0) {
     throw SettingsError("window " + std::to_string(setup.window) + " must be a multiple of " +

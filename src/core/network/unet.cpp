@@ -54,7 +54,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& noise_level) {
-  const int64_t multiple = int64_t{1} << (config_.channel_mults.size() - 1);
+  const int64_t multiple = config_.side_multiple();
   if (x.dim() != 4 || x.size(1) != config_.in_channels || x.size(2) % multiple || x.size(3) % multiple)
     throw std::runtime_error("U-Net input must be (N, " + std::to_string(config_.in_channels) +
                              ", H, W) with H and W multiples of " + std::to_string(multiple));

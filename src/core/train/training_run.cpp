@@ -241,7 +241,7 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
     throw std::runtime_error("--patch " + std::to_string(c.trainer.batch.patch) + " must be divisible by --scale " +
                              std::to_string(c.trainer.batch.scale) + " (the LR patch is patch / scale)");
   if (c.init.empty() && !c.resume) {  // a new network's shape is known now; --init and --resume read theirs later
-    const int64_t multiple = int64_t{1} << (UNetConfig::preset(c.preset.empty() ? "tiny" : c.preset).channel_mults.size() - 1);
+    const int64_t multiple = UNetConfig::preset(c.preset.empty() ? "tiny" : c.preset).side_multiple();
     if (c.trainer.batch.patch % multiple != 0)
       throw std::runtime_error("--patch " + std::to_string(c.trainer.batch.patch) + " must be divisible by " +
                                std::to_string(multiple) + " for the " + (c.preset.empty() ? "tiny" : c.preset) + " preset");
@@ -276,7 +276,7 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
   } else {
     model = UNet(UNetConfig::preset(config.preset.empty() ? "tiny" : config.preset, static_cast<int>(train->channels())));
   }
-  const int64_t multiple = int64_t{1} << (model->config().channel_mults.size() - 1);
+  const int64_t multiple = model->config().side_multiple();
   if (config.trainer.batch.patch % multiple != 0)
     throw std::runtime_error("--patch " + std::to_string(config.trainer.batch.patch) + " must be divisible by " +
                              std::to_string(multiple) + " for this network");

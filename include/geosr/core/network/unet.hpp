@@ -27,6 +27,8 @@ struct UNetConfig {
   static std::vector<std::string> preset_names();
 
   int image_channels() const { return out_channels; }
+  // What image sides must be multiples of: each level but the last halves them.
+  int64_t side_multiple() const { return int64_t{1} << (channel_mults.size() - 1); }
   std::string to_json() const;
   static UNetConfig from_json(const std::string& json);
 };
