@@ -214,7 +214,7 @@ int main(int argc, char** argv) try {
   double network_s = 0.0;
   for (const auto& [n, calls] : batches) {
     const auto c = window_batch(n), y = window_batch(n);
-    const auto level = torch::full({n}, 0.5, torch::TensorOptions().device(device));
+    const auto level = torch::full({1}, 0.5, torch::TensorOptions().device(device));
     network(c, y, level);
     synchronize();
     const int64_t reps = std::min<int64_t>(calls, 20);

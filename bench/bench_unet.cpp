@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     const auto options = torch::TensorOptions().device(device);
     const auto condition = torch::randn({batch, config.out_channels, size, size}, options);
     const auto y = torch::randn({batch, config.out_channels, size, size}, options);
-    const auto level = torch::full({batch}, 0.5, options);
+    const auto level = torch::full({1}, 0.5, options);  // one level per call, as the samplers pass
     const auto sync = [&] {
       if (device.is_cuda()) torch::cuda::synchronize();
     };

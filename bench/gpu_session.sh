@@ -22,7 +22,8 @@ for stage in "${stages[@]}"; do
     build)
       prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
       cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" -DGEOSR_WITH_GDAL=OFF \
-        -DGEOSR_GTEST_SOURCE_DIR="${GEOSR_GTEST_SOURCE_DIR:-/usr/src/googletest}" >/dev/null
+        -DGEOSR_GTEST_SOURCE_DIR="${GEOSR_GTEST_SOURCE_DIR:-/usr/src/googletest}" \
+        -DGEOSR_PYTHON="$(command -v python3)" >/dev/null
       cmake --build "$build" -j "$(nproc)" 2>&1 | tail -3
       ;;
     test)

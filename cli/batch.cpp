@@ -150,10 +150,10 @@ int batch_command(const std::vector<std::string>& arguments) {
       manifest_path = values["manifest"].as<std::string>();
       manifest = read_manifest(manifest_path);
     }
-    const std::optional<int64_t> task =
-        values.count("task") ? std::optional<int64_t>(values["task"].as<int64_t>()) : std::nullopt;
-    if (task && (*task < 0 || *task >= static_cast<int64_t>(manifest.tasks.size()))) {
-      throw UsageError("--task " + std::to_string(*task) + " is out of range: the manifest has tasks 0 .. " +
+    const bool one_task = values.count("task") > 0;
+    const int64_t task = one_task ? values["task"].as<int64_t>() : 0;
+    if (one_task && (task < 0 || task >= static_cast<int64_t>(manifest.tasks.size()))) {
+      throw UsageError("--task " + std::to_string(task) + " is out of range: the manifest has tasks 0 .. " +
                        std::to_string(manifest.tasks.size() - 1));
     }
     // The sr options are checked, and the model read, before any file is written or run started.
@@ -162,8 +162,8 @@ int batch_command(const std::vector<std::string>& arguments) {
     const SrOutputForecast forecast(*request);
     const auto slurm = values.count("slurm") ? std::optional<SlurmOptions>(read_slurm_options(values)) : std::nullopt;
     // The files batch writes itself are never a scene's input or output.
-    for (const auto& task : manifest.tasks)
-      for (const auto& scene : task) {
+    for (const auto& scenes : manifest.tasks)
+      for (const auto& scene : scenes) {
         for (const std::string& path : {scene.input, scene.output}) {
           if (planning) check_not_input(path, manifest_path);
           if (slurm) check_not_input(path, values["slurm"].as<std::string>());
@@ -185,7 +185,7 @@ int batch_command(const std::vector<std::string>& arguments) {
       write_manifest(manifest, manifest_path);
       if (!quiet) {
         size_t scenes = 0;
-        for (const auto& task : manifest.tasks) scenes += task.size();
+        for (const auto& listed : manifest.tasks) scenes += listed.size();
         std::cout << "manifest: " << manifest_path << " (" << scenes << " scenes in " << manifest.tasks.size()
                   << (manifest.tasks.size() == 1 ? " task)\n" : " tasks)\n");
       }
@@ -197,10 +197,10 @@ int batch_command(const std::vector<std::string>& arguments) {
 
     std::vector<size_t> tasks;
     std::string report = (fs::path(manifest.outdir) / "batch_report.tsv").string();
-    if (task) {
-      tasks.push_back(static_cast<size_t>(*task));
+    if (one_task) {
+      tasks.push_back(static_cast<size_t>(task));
       // Array tasks run at the same time; each keeps its own report.
-      report = (fs::path(manifest.outdir) / ("batch_report_task" + std::to_string(*task) + ".tsv")).string();
+      report = (fs::path(manifest.outdir) / ("batch_report_task" + std::to_string(task) + ".tsv")).string();
     } else {
       for (size_t t = 0; t < manifest.tasks.size(); ++t) tasks.push_back(t);
     }

@@ -44,7 +44,7 @@ void WindowStepper::run(int t, const std::vector<Window>& windows, const Windows
   const auto n = static_cast<int64_t>(windows.size());
   const auto y_t = upload_(canvas.read_windows(footprints));
   const auto cond = upload_(condition(footprints));
-  const auto level = torch::full({std::max<int64_t>(std::min(batch, n), 2)}, sampler.schedule().noise_level(t),
+  const auto level = torch::full({1}, sampler.schedule().noise_level(t),
                                  torch::TensorOptions().dtype(torch::kFloat32).device(device));
   std::vector<torch::Tensor> eps;
   for (int64_t first = 0; first < n; first += batch) {
@@ -57,7 +57,7 @@ void WindowStepper::run(int t, const std::vector<Window>& windows, const Windows
       y = torch::cat({y, y});
       c = torch::cat({c, c});
     }
-    const auto e = denoiser(c, y, level.slice(0, 0, y.size(0)));
+    const auto e = denoiser(c, y, level);
     if (!e.defined() || e.sizes() != y.sizes())
       throw std::runtime_error("scene sampler: the denoiser returned a tensor of the wrong shape");
     eps.push_back(e.slice(0, 0, size));

@@ -58,11 +58,13 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& noi
   if (x.dim() != 4 || x.size(1) != config_.in_channels || x.size(2) % multiple || x.size(3) % multiple)
     throw std::runtime_error("U-Net input must be (N, " + std::to_string(config_.in_channels) +
                              ", H, W) with H and W multiples of " + std::to_string(multiple));
-  torch::Tensor level = noise_level.reshape({-1}).to(x.options());
-  if (level.numel() == 1) level = level.expand({x.size(0)});
-  if (level.numel() != x.size(0))
-    throw std::runtime_error("U-Net needs one noise level per batch item, got " + std::to_string(level.numel()) +
-                             " for " + std::to_string(x.size(0)));
+  const torch::Tensor level = noise_level.reshape({-1}).to(x.options());
+  if (level.numel() != 1 && level.numel() != x.size(0))
+    throw std::runtime_error("U-Net needs one noise level, or one per batch item, got " +
+                             std::to_string(level.numel()) + " for " + std::to_string(x.size(0)));
+  // One level shared by the batch (sampling) is embedded once and broadcast in every block: the
+  // embedding's matrix products then have one shape whatever the batch, and so one rounding
+  // (MKL's sgemm rounds a row of a 2-row product differently from one of 3 or more rows).
   const torch::Tensor embedding = noise_level_mlp_->forward(level);
 
   std::vector<torch::Tensor> feats;

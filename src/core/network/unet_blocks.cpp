@@ -28,7 +28,7 @@ FeatureWiseAffineImpl::FeatureWiseAffineImpl(int embed_dim, int channels) {
 }
 
 torch::Tensor FeatureWiseAffineImpl::forward(const torch::Tensor& x, const torch::Tensor& embedding) {
-  return x + noise_func->forward(embedding).view({x.size(0), -1, 1, 1});
+  return x + noise_func->forward(embedding).unsqueeze(-1).unsqueeze(-1);
 }
 
 ResnetBlockImpl::ResnetBlockImpl(int dim, int dim_out, int embed_dim, int groups, double dropout) {

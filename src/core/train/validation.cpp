@@ -16,7 +16,7 @@ torch::Tensor sample_windows(const Denoiser& denoiser, const Sampler& sampler, c
   auto y = torch::randn(condition.sizes(), generator, cpu).to(condition.device());
   const auto& schedule = sampler.schedule();
   for (int t = sampler.steps() - 1; t >= 0; --t) {
-    const auto level = torch::full({condition.size(0)}, schedule.noise_level(t), condition.options());
+    const auto level = torch::full({1}, schedule.noise_level(t), condition.options());
     const auto terms = sampler.step(y, denoiser(condition, y, level), t);
     y = terms.mean;
     if (terms.sigma > 0) y = y + terms.sigma * torch::randn(condition.sizes(), generator, cpu).to(condition.device());

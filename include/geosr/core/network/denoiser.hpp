@@ -7,7 +7,8 @@
 
 namespace geosr {
 
-// condition, y_t: (N, C, H, W); noise_level: (N) holding sqrt(gamma_t). Returns eps_hat (N, C, H, W).
+// condition, y_t: (N, C, H, W); noise_level: (N) holding sqrt(gamma_t), or (1)
+// when the batch shares one level (sampling). Returns eps_hat (N, C, H, W).
 using Denoiser = std::function<torch::Tensor(const torch::Tensor& condition, const torch::Tensor& y_t,
                                              const torch::Tensor& noise_level)>;
 

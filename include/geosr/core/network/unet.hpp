@@ -36,7 +36,8 @@ struct UNetConfig {
 class UNetImpl : public torch::nn::Module {
  public:
   explicit UNetImpl(const UNetConfig& config);
-  // x: (N, in_channels, H, W) with H, W divisible by 2^(levels-1); noise_level: (N) = sqrt(gamma).
+  // x: (N, in_channels, H, W) with H, W divisible by 2^(levels-1); noise_level: (N) = sqrt(gamma),
+  // or (1) for one level shared by the batch.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& noise_level);
   const UNetConfig& config() const { return config_; }
 
