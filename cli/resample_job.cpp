@@ -32,6 +32,14 @@ std::map<std::string, std::string> resample_metadata(const ResampleJob& job) {
           {"GEOSR_STEPS", "0"},         {"GEOSR_SEED", "none"},     {"GEOSR_VERSION", kVersion}};
 }
 
+OutputSpec resample_output_spec(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
+  OutputSpec spec = output_spec_for(source, job.width, job.height);
+  spec.metadata = resample_metadata(job);
+  spec.creation_options = io.creation_options;
+  spec.overwrite = io.overwrite;
+  return spec;
+}
+
 namespace {
 
 // GDAL stops the block loop and the COG copy when their progress callback says FALSE: how SIGINT
@@ -42,12 +50,7 @@ int CPL_STDCALL progress_unless_interrupted(double complete, const char* message
 }
 
 void write_resampled(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
-  OutputSpec spec = output_spec_for(source, job.width, job.height);
-  spec.metadata = resample_metadata(job);
-  spec.creation_options = io.creation_options;
-  spec.overwrite = io.overwrite;
-
-  CogWriter writer(io.dst, spec);
+  CogWriter writer(io.dst, resample_output_spec(job, source, io));
   ResampleProcessor processor(job.kernel, source.height(), source.width(), job.height, job.width);
   // Blocks take most of the time; the COG copy (with overviews) the rest.
   int ticks = -1;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "geosr/core/resample/resample.hpp"
+#include "geosr/io/output_spec.hpp"
 #include "geosr/io/raster_source.hpp"
 #include "options.hpp"
 
@@ -26,6 +27,10 @@ void check_output_size(int64_t width, int64_t height);
 
 // The GEOSR_* metadata items the job writes into its output.
 std::map<std::string, std::string> resample_metadata(const ResampleJob& job);
+
+// What the job writes: the source's type, bands and NoData on the job's grid, with its metadata
+// and the -co and --overwrite of `io`.
+OutputSpec resample_output_spec(const ResampleJob& job, const RasterSource& source, const IoOptions& io);
 
 int run_resample_job(const ResampleJob& job, const RasterSource& source, const IoOptions& io);
 

@@ -179,9 +179,7 @@ int sr_command(const std::vector<std::string>& arguments) {
     const ResampleJob job = bicubic_job(*request, source);
     if (request->dry_run) {  // refuses what the run would refuse
       if (!source.any_valid()) throw no_valid_pixels(source.path());
-      OutputSpec spec = output_spec_for(source, job.width, job.height);
-      spec.creation_options = request->io.creation_options;
-      check_output_spec(spec);
+      check_output_spec(resample_output_spec(job, source, request->io));
       check_output_path(request->io.dst, request->io.overwrite);
       std::cout << "output:              " << job.width << " x " << job.height << " x " << source.bands().size()
                 << " (bicubic, scale " << job.scale << "), " << GDALGetDataTypeName(source.data_type()) << " COG\n";

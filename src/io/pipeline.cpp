@@ -118,11 +118,13 @@ int64_t run_pipeline(const RasterSource& source, BlockProcessor& processor, CogW
         for (int64_t x = dst_cols.begin; x < dst_cols.end; x += options.max_tile) {
           const Span tile_cols{x, std::min(x + options.max_tile, dst_cols.end)};
           const Span need_cols = processor.source_cols(tile_cols);
-          auto input = window.data.slice(1, need_rows.begin - src_rows.begin, need_rows.end - src_rows.begin)
-                           .slice(2, need_cols.begin - src_cols.begin, need_cols.end - src_cols.begin);
-          const auto input_valid = window.valid.slice(0, need_rows.begin - src_rows.begin, need_rows.end - src_rows.begin)
-                                       .slice(1, need_cols.begin - src_cols.begin, need_cols.end - src_cols.begin);
-          auto output = processor.process(input, input_valid, need_rows, need_cols, tile_rows, tile_cols);
+          // The part of the window the tile needs; rows are dimension 1 of the data, 0 of the mask.
+          const auto needed = [&](const torch::Tensor& t, int64_t row_dim) {
+            return t.slice(row_dim, need_rows.begin - src_rows.begin, need_rows.end - src_rows.begin)
+                .slice(row_dim + 1, need_cols.begin - src_cols.begin, need_cols.end - src_cols.begin);
+          };
+          auto output =
+              processor.process(needed(window.data, 1), needed(window.valid, 0), need_rows, need_cols, tile_rows, tile_cols);
           auto valid = resample_validity(window.valid, src_h, src_w, src_rows, src_cols, dst_h, dst_w, tile_rows,
                                          tile_cols);
           writer.write(tile_rows, tile_cols, output, valid);
