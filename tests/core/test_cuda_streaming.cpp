@@ -13,6 +13,7 @@
 #include "geosr/core/canvas/condition_cache.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/fusion/fixed_point.hpp"
 #include "geosr/core/network/model_file.hpp"
 #include "geosr/core/resample/resample.hpp"
 #include "geosr/core/train/chip_dataset.hpp"
@@ -85,29 +86,39 @@ torch::Tensor stream(const Denoiser& denoiser, const Sampler& sampler, const Sce
   return canvas.state().read(grid.scene()).cpu();
 }
 
-TEST_F(CudaStreaming, NoiseDrawnOnTheDeviceIsTheHostNoise) {
-  const std::vector<std::pair<int64_t, int64_t>> origins{{0, 0}, {384, 768}, {96, 40000}, {1u << 31, 7}};
-  const auto host = window_noise(21, 17, origins, 3, 64, torch::kCPU);
-  const auto device = window_noise(21, 17, origins, 3, 64, torch::kCUDA);
-  ASSERT_TRUE(device.is_cuda());
-  ASSERT_EQ(device.sizes(), host.sizes());
-  // The Philox words are integers: identical. Box-Muller's log/cos/sin are the device's, which may
-  // round differently in the last float bit.
-  const PhiloxWords words = philox4x32_10(
-      {torch::arange(4096, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA)),
-       torch::full({1}, int64_t{0xffffffff}, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA)),
-       torch::full({1}, int64_t{12345}, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA)),
-       torch::full({1}, int64_t{0x80000001}, torch::TensorOptions().dtype(torch::kInt64).device(torch::kCUDA))},
-      {0xDEADBEEFu, 0x01234567u});
-  for (int64_t i = 0; i < 4096; i += 97) {
-    const PhiloxCounter expected = philox4x32_10({static_cast<uint32_t>(i), 0xffffffffu, 12345u, 0x80000001u},
-                                                 {0xDEADBEEFu, 0x01234567u});
-    for (int w = 0; w < 4; ++w) ASSERT_EQ(words[w][i].item<int64_t>(), int64_t{expected[w]}) << i << " " << w;
+TEST_F(CudaStreaming, TheFusedKernelAddsWhatTheHostLoopAdds) {
+  const int64_t c = 3, p = 64;
+  const auto grid = WindowGrid::overlapping(200, 170, p, 48);
+  auto windows = grid.windows();
+  torch::manual_seed(3);
+  const auto means = torch::randn({static_cast<int64_t>(windows.size()), c, p, p}) * 0.5;
+  const StepNoise noise{0.7, 21, 17};
+  for (const auto mode : {FusionMode::Sdvc, FusionMode::Vcf, FusionMode::Avg}) {
+    SCOPED_TRACE(to_string(mode));
+    const Fuser fuser(mode, grid, WeightKind::Cone);
+    const auto zeros = [&](torch::Device device) {
+      return torch::zeros({fuser.planes(), c, grid.extent_height(), grid.extent_width()},
+                          torch::TensorOptions().dtype(torch::kInt64).device(device));
+    };
+    auto host = zeros(torch::kCPU), device = zeros(torch::kCUDA), reordered = zeros(torch::kCUDA);
+    const double host_largest = fuser.accumulate(windows, means, noise, host, 0).item<double>();
+    const auto largest = fuser.accumulate(windows, means.cuda(), noise, device, 0);
+    ASSERT_TRUE(largest.is_cuda());
+    // The same windows backwards, in two calls: atomic integer adds give the same sums in any order.
+    const int64_t half = static_cast<int64_t>(windows.size()) / 2;
+    const std::vector<Window> first(windows.rbegin(), windows.rbegin() + half), rest(windows.rbegin() + half, windows.rend());
+    const auto backwards = means.flip(0).cuda();
+    fuser.accumulate(first, backwards.slice(0, 0, half), noise, reordered, 0);
+    fuser.accumulate(rest, backwards.slice(0, half), noise, reordered, 0);
+    EXPECT_TRUE(torch::equal(device, reordered));
+    // The Philox words are the host's (one header); Box-Muller's log/cos/sin are the device's,
+    // which may round a noise value's last float bit differently.
+    const auto got = device.cpu();
+    EXPECT_GE(torch::eq(got, host).to(torch::kFloat64).mean().item<double>(), 0.999);
+    EXPECT_LE(static_cast<double>((got - host).abs().max().item<int64_t>()) / kFixedPointScale, 1e-5);
+    EXPECT_NEAR(largest.item<double>(), host_largest, 1e-5);
+    EXPECT_GT(host_largest, 1.0);
   }
-  const auto got = device.cpu();
-  EXPECT_LE((got - host).abs().max().item<double>(), 1e-5);
-  EXPECT_GE(torch::eq(got, host).to(torch::kFloat64).mean().item<double>(), 0.999);
-  EXPECT_TRUE(torch::equal(got, window_noise(21, 17, origins, 3, 64, torch::kCUDA).cpu())) << "not reproducible";
 }
 
 TEST_F(CudaStreaming, BatchesUploadedOnTheCopyStreamArriveIntact) {

@@ -39,16 +39,13 @@ torch::Tensor fuse(const Fuser& fuser, int64_t channels, double sigma, uint64_t 
     const std::vector<Window> windows(order.begin() + first, order.begin() + std::min(order.size(), first + batch));
     std::vector<torch::Tensor> means;
     std::vector<Region> footprints;
-    std::vector<std::pair<int64_t, int64_t>> origins;
     for (const auto& w : windows) {
       means.push_back(mean(w));
       footprints.push_back(grid.footprint(w));
-      origins.emplace_back(w.y, w.x);
     }
-    const auto noise = window_noise(seed, 1, origins, channels, grid.window_size(), torch::kCPU);
-    const auto added = fuser.contributions(windows, torch::stack(means), sigma, noise);
-    check_fixed_point_range(added.largest);
-    canvas.accumulate_windows(footprints, added.planes);
+    canvas.accumulate_windows(footprints, [&](torch::Tensor& sums, int64_t first_row) {
+      check_fixed_point_range(fuser.accumulate(windows, torch::stack(means), {sigma, seed, 1}, sums, first_row));
+    });
   }
   canvas.finish_step(fuser);
   return canvas.state();
@@ -177,24 +174,51 @@ TEST(Fusion, AccumulationDoesNotDependOnWindowOrderOrBatch) {
 TEST(Fusion, ABatchWithGarbageIsCaughtByItsLargestValue) {
   const int64_t c = 3, p = 32;
   const auto grid = WindowGrid::overlapping(90, 77, p, 20);
-  const Fuser fuser(FusionMode::Sdvc, grid, WeightKind::Cone);
   const std::vector<Window> windows{grid.window(0), grid.window(1)};
-  auto means = torch::stack({window_mean(windows[0], c, p), window_mean(windows[1], c, p)});
-  const auto fine = fuser.contributions(windows, means, 0.0, {});
-  EXPECT_NO_THROW(check_fixed_point_range(fine.largest));
-  EXPECT_EQ(fine.planes.sizes(), (std::vector<int64_t>{2, 1, c, p, p}));
-  means[1][2][5][7] = std::nan("");
-  EXPECT_THROW(check_fixed_point_range(fuser.contributions(windows, means, 0.0, {}).largest), std::runtime_error);
-  means[1][2][5][7] = 3e9;
-  EXPECT_THROW(check_fixed_point_range(fuser.contributions(windows, means, 0.0, {}).largest), std::runtime_error);
+  const auto means = torch::stack({window_mean(windows[0], c, p), window_mean(windows[1], c, p)});
+  for (const auto mode : {FusionMode::Sdvc, FusionMode::Vcf}) {
+    const Fuser fuser(mode, grid, WeightKind::Cone);
+    auto sums = torch::zeros({fuser.planes(), c, grid.extent_height(), grid.extent_width()}, torch::kInt64);
+    EXPECT_NO_THROW(check_fixed_point_range(fuser.accumulate(windows, means, {0.5, 1, 3}, sums, 0)));
+    for (const double garbage : {std::nan(""), 3e9, -double(INFINITY)}) {
+      auto bad = means.clone();
+      bad[1][2][5][7] = garbage;
+      EXPECT_THROW(check_fixed_point_range(fuser.accumulate(windows, bad, {0.5, 1, 3}, sums, 0)), std::runtime_error)
+          << garbage;
+    }
+  }
 }
 
-TEST(FixedPoint, RoundTripsAndRejectsGarbage) {
-  const auto v = torch::tensor({0.0, -1.5, 3.25, 1e-9, -7.999999}, torch::kFloat64);
-  EXPECT_LE((from_fixed_point(to_fixed_point(v)) - v).abs().max().item<double>(), 0.5 / kFixedPointScale);
-  EXPECT_THROW(to_fixed_point(torch::tensor({1.0, std::nan("")})), std::runtime_error);
-  EXPECT_THROW(to_fixed_point(torch::tensor({2e9})), std::runtime_error);
-  EXPECT_THROW(to_fixed_point(torch::tensor({-INFINITY})), std::runtime_error);
+TEST(Fusion, TilesAddTheirValuesRoundedToFixedPoint) {
+  // Tiles: each pixel gets its one tile's value, so the sums are the values' own fixed point,
+  // round half to even of value x 2^32, and the largest is the largest |value|.
+  const int64_t c = 3, p = 16;
+  const Fuser fuser(FusionMode::None, make_grid(FusionMode::None, 32, 48, p, p), WeightKind::Cone);
+  const auto windows = fuser.grid().windows();
+  ASSERT_EQ(windows.size(), 6u);
+  std::vector<torch::Tensor> tiles;
+  for (const auto& win : windows) tiles.push_back(window_mean(win, c, p) * 5.0);
+  auto means = torch::stack(tiles);
+  means[0][0][0][0] = 0.5 / kFixedPointScale;  // exactly half a unit: rounds to even, 0
+  means[0][0][0][1] = 1.5 / kFixedPointScale;  // rounds to 2
+  auto sums = torch::zeros({1, c, 32, 48}, torch::kInt64);
+  const double largest = fuser.accumulate(windows, means, {}, sums, 0).item<double>();
+  EXPECT_EQ(largest, means.abs().max().item<double>());
+  EXPECT_EQ(sums[0][0][0][0].item<int64_t>(), 0);
+  EXPECT_EQ(sums[0][0][0][1].item<int64_t>(), 2);
+  for (size_t i = 0; i < windows.size(); ++i) {
+    const auto& win = windows[i];
+    const auto mean = means[static_cast<int64_t>(i)].to(torch::kFloat64);
+    const auto tile = sums[0].index({Slice(), Slice(win.y, win.y + p), Slice(win.x, win.x + p)});
+    EXPECT_TRUE(torch::equal(tile, torch::round(mean * kFixedPointScale).to(torch::kInt64))) << i;
+    EXPECT_LE((from_fixed_point(tile) - mean).abs().max().item<double>(), 0.5 / kFixedPointScale) << i;
+  }
+  // The sums must hold every window: the accumulation checks, it does not write out of bounds.
+  auto short_sums = torch::zeros({1, c, 24, 48}, torch::kInt64);
+  EXPECT_THROW(fuser.accumulate(windows, means, {}, short_sums, 0), std::runtime_error);
+  EXPECT_THROW(fuser.accumulate(windows, means, {}, sums, 8), std::runtime_error);
+  auto floats = torch::zeros({1, c, 32, 48}, torch::kFloat32);
+  EXPECT_THROW(fuser.accumulate(windows, means, {}, floats, 0), std::runtime_error);
 }
 
 TEST(FusionMode, ParsesNames) {

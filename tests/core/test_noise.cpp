@@ -25,55 +25,6 @@ TEST(Philox, MatchesTheRandom123KnownAnswers) {
             (PhiloxCounter{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}));
 }
 
-TEST(Philox, TensorWordsAreTheScalarWords) {
-  // The known answers, then counters with every word near its limits, in one broadcast call.
-  const std::vector<std::pair<PhiloxCounter, PhiloxKey>> cases = {
-      {{0, 0, 0, 0}, {0, 0}},
-      {{0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}},
-      {{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}, {0xa4093822u, 0x299f31d0u}}};
-  for (const auto& [counter, key] : cases) {
-    PhiloxWords words;
-    for (int i = 0; i < 4; ++i) words[i] = torch::tensor({int64_t{counter[i]}}, torch::kInt64);
-    const PhiloxWords got = philox4x32_10(words, key);
-    const PhiloxCounter expected = philox4x32_10(counter, key);
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(got[i].item<int64_t>(), int64_t{expected[i]}) << "word " << i;
-  }
-  const auto low = torch::arange(0, 64, torch::kInt64);
-  const auto high = int64_t{0xffffffff} - torch::arange(0, 64, torch::kInt64).view({64, 1});
-  const PhiloxKey key{0x9E3779B9u, 0x7F4A7C15u};
-  const PhiloxWords got = philox4x32_10({low, high, high * 0 + int64_t{0x80000000}, low.view({64, 1})}, key);
-  for (int64_t i = 0; i < 64; i += 7)
-    for (int64_t j = 0; j < 64; j += 5) {
-      const PhiloxCounter expected = philox4x32_10(
-          {static_cast<uint32_t>(j), static_cast<uint32_t>(0xffffffffll - i), 0x80000000u, static_cast<uint32_t>(i)},
-          key);
-      for (int w = 0; w < 4; ++w) ASSERT_EQ(got[w][i][j].item<int64_t>(), int64_t{expected[w]});
-    }
-}
-
-TEST(WindowNoise, ABatchIsItsWindows) {
-  const auto batch = window_noise(7, 3, {{384, 768}, {0, 0}, {96, 4000}}, 3, 32, torch::kCPU);
-  ASSERT_EQ(batch.sizes(), (std::vector<int64_t>{3, 3, 32, 32}));
-  EXPECT_TRUE(torch::equal(batch[0], window_noise(7, 3, 384, 768, 3, 32)));
-  EXPECT_TRUE(torch::equal(batch[2], window_noise(7, 3, 96, 4000, 3, 32)));
-}
-
-TEST(WindowNoise, TensorOperationsDrawTheSameNoise) {
-  // What an accelerator runs, here on the CPU: windows at the counter's limits, and a size whose
-  // value count is not a multiple of the 4-value block.
-  const std::vector<std::pair<int64_t, int64_t>> origins{{0, 0}, {384, 768}, {96, 40000}, {int64_t{1} << 31, 7}};
-  for (const int64_t size : {int64_t{64}, int64_t{5}}) {
-    const auto values = window_noise(21, 17, origins, 3, size, torch::kCPU);
-    const auto tensors = window_noise_tensors(21, 17, origins, 3, size, torch::kCPU);
-    ASSERT_EQ(tensors.sizes(), values.sizes());
-    // The Philox words are integers; vectorised log/cos/sin may round the last float bit.
-    EXPECT_LE((tensors - values).abs().max().item<double>(), 1e-5) << size;
-    EXPECT_GE(torch::eq(tensors, values).to(torch::kFloat64).mean().item<double>(), 0.999) << size;
-  }
-  EXPECT_THROW(window_noise_tensors(21, 17, {}, 3, 8, torch::kCPU), std::runtime_error);
-  EXPECT_THROW(window_noise_tensors(21, -1, origins, 3, 8, torch::kCPU), std::runtime_error);
-}
-
 TEST(WindowNoise, SameKeySameBitsDifferentKeyDifferentNoise) {
   const auto a = window_noise(7, 3, 384, 768, 3, 64);
   ASSERT_EQ(a.sizes(), (std::vector<int64_t>{3, 64, 64}));

@@ -239,12 +239,20 @@ TEST_F(Streaming, PartsExchangingTheirSharedRowsGiveTheOneCanvasBytes) {
 TEST(BandCanvas, RefusesContributionsOutsideItsBand) {
   const Fuser fuser(FusionMode::Sdvc, make_grid(FusionMode::Sdvc, 64, 64, 32, 24), WeightKind::Cone);
   BandCanvas canvas(SceneArray::in_memory(1, 64, 64), SceneArray::in_memory(1, 64, 64), 1, 32);
-  const auto planes = torch::zeros({1, 1, 32, 32}, torch::kInt64);
-  EXPECT_NO_THROW(canvas.accumulate({0, 0, 32, 32}, planes));
+  int64_t band_top = -1;
+  const Canvas::AddToSums note_top = [&](torch::Tensor& sums, int64_t first_row) {
+    EXPECT_EQ(sums.sizes(), (std::vector<int64_t>{1, 1, 32, 64}));
+    band_top = first_row;
+  };
+  EXPECT_NO_THROW(canvas.accumulate_windows({{0, 0, 32, 32}}, note_top));
+  EXPECT_EQ(band_top, 0);
   canvas.complete_rows_above(24, fuser);
-  EXPECT_THROW(canvas.accumulate({0, 0, 32, 32}, planes), std::runtime_error);
-  EXPECT_NO_THROW(canvas.accumulate({24, 0, 56, 32}, planes));
-  EXPECT_THROW(canvas.accumulate({32, 0, 64, 32}, planes), std::runtime_error);
+  EXPECT_THROW(canvas.accumulate_windows({{0, 0, 32, 32}}, note_top), std::runtime_error);
+  EXPECT_NO_THROW(canvas.accumulate_windows({{24, 0, 56, 32}}, note_top));
+  EXPECT_EQ(band_top, 24);
+  band_top = -1;
+  EXPECT_THROW(canvas.accumulate_windows({{24, 0, 56, 32}, {32, 0, 64, 32}}, note_top), std::runtime_error);
+  EXPECT_EQ(band_top, -1) << "nothing is added when one window is outside";
 }
 
 TEST(SceneArray, MappedArrayRoundTripsAndGivesPagesBack) {

@@ -3,11 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "geosr/core/canvas/region_indices.hpp"
-
 namespace geosr {
-
-using torch::indexing::Slice;
 
 BandCanvas::BandCanvas(std::unique_ptr<SceneArray> state, std::unique_ptr<SceneArray> scratch, int planes,
                        int64_t band_rows, SharedRows shared, torch::Device device)
@@ -41,23 +37,10 @@ torch::Tensor BandCanvas::read_windows(const std::vector<Region>& footprints) {
   return state_->read_regions(at);
 }
 
-void BandCanvas::accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes) {
+void BandCanvas::accumulate_windows(const std::vector<Region>& footprints, const AddToSums& add) {
   for (const Region& r : footprints) check_in_band(r);
-  const RegionIndices at = region_indices(footprints, band_top_, band_.device());
   std::lock_guard<std::mutex> lock(mutex_);
-  // (n, planes, C, h, w) -> (planes, C, n, h, w): the shape the indexed band takes.
-  c10::List<c10::optional<torch::Tensor>> index;  // unset: the whole plane and channel dimensions
-  for (const auto& i : {c10::optional<torch::Tensor>(), c10::optional<torch::Tensor>(),
-                        c10::optional<torch::Tensor>(at.rows), c10::optional<torch::Tensor>(at.cols)})
-    index.push_back(i);
-  band_.index_put_(index, planes.permute({1, 2, 0, 3, 4}), /*accumulate=*/true);
-}
-
-void BandCanvas::accumulate(const Region& region, const torch::Tensor& planes) {
-  check_in_band(region);
-  std::lock_guard<std::mutex> lock(mutex_);
-  band_.index({Slice(), Slice(), Slice(region.y0 - band_top_, region.y1 - band_top_), Slice(region.x0, region.x1)})
-      .add_(planes);
+  add(band_, band_top_);
 }
 
 void BandCanvas::finish_rows(int64_t y0, const torch::Tensor& sums, const Fuser& fuser) {

@@ -24,27 +24,24 @@ torch::Tensor Canvas::read_windows(const std::vector<Region>& footprints) {
   return torch::stack(crops);
 }
 
-void Canvas::accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes) {
-  for (size_t i = 0; i < footprints.size(); ++i) accumulate(footprints[i], planes[static_cast<int64_t>(i)]);
-}
-
-MemoryCanvas::MemoryCanvas(torch::Tensor initial, int planes)
+MemoryCanvas::MemoryCanvas(torch::Tensor initial, int planes, torch::Device device)
     : state_(initial.to(torch::kFloat32).contiguous()),
       accumulator_(torch::zeros({planes, state_.size(0), state_.size(1), state_.size(2)},
-                                torch::kInt64)) {
+                                torch::TensorOptions().dtype(torch::kInt64).device(device))) {
   if (initial.dim() != 3) throw std::runtime_error("canvas: initial state must be (C, H, W)");
 }
 
 torch::Tensor MemoryCanvas::read(const Region& region) { return region_of(state_, region).clone(); }
 
-void MemoryCanvas::accumulate(const Region& region, const torch::Tensor& planes) {
+void MemoryCanvas::accumulate_windows(const std::vector<Region>& footprints, const AddToSums& add) {
+  for (const Region& r : footprints) region_of(state_, r);  // the bounds check
   std::lock_guard<std::mutex> lock(mutex_);
-  region_of(accumulator_, region).add_(planes);
+  add(accumulator_, 0);
 }
 
 void MemoryCanvas::finish_step(const Fuser& fuser) {
   const Region all{0, 0, state_.size(1), state_.size(2)};
-  state_ = fuser.finish(all, accumulator_).contiguous();
+  state_ = fuser.finish(all, accumulator_).to(torch::kCPU).contiguous();
   accumulator_.zero_();
 }
 

@@ -65,7 +65,7 @@ torch::Tensor sample_scene(const Denoiser& denoiser, const Sampler& sampler,
                                 grid.extent_width())
                         .contiguous();
   const WindowsReader read_condition = tensor_reader(cond);
-  MemoryCanvas canvas(initial_noise(options.seed, channels, grid.extent()), fuser.planes());
+  MemoryCanvas canvas(initial_noise(options.seed, channels, grid.extent()), fuser.planes(), options.device);
   WindowStepper stepper{denoiser, sampler, fuser, options.seed, options.batch, options.device, options.group};
   const std::vector<Window> windows = processing_order(grid, options.window_order);
 

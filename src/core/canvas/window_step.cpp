@@ -4,7 +4,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/fusion/fixed_point.hpp"
 
 namespace geosr {
@@ -35,12 +34,7 @@ void WindowStepper::run(int t, const std::vector<Window>& windows, const Windows
   if (windows.empty()) return;
   const WindowGrid& grid = fuser.grid();
   std::vector<Region> footprints;
-  std::vector<std::pair<int64_t, int64_t>> origins;
-  for (const auto& win : windows) {
-    footprints.push_back(grid.footprint(win));
-    // Keyed by the window's place in the full grid, so a cropped grid draws the full run's noise.
-    origins.emplace_back(grid.origin_y() + win.y, grid.origin_x() + win.x);
-  }
+  for (const auto& win : windows) footprints.push_back(grid.footprint(win));
   const auto n = static_cast<int64_t>(windows.size());
   const auto y_t = upload_(canvas.read_windows(footprints));
   const auto cond = upload_(condition(footprints));
@@ -63,11 +57,11 @@ void WindowStepper::run(int t, const std::vector<Window>& windows, const Windows
     eps.push_back(e.slice(0, 0, size));
   }
   const StepTerms terms = sampler.step(y_t, (eps.size() == 1 ? eps.front() : torch::cat(eps)).to(torch::kFloat32), t);
-  const torch::Tensor noise =
-      terms.sigma > 0.0 ? window_noise(seed, t, origins, y_t.size(1), grid.window_size(), device) : torch::Tensor();
-  const Fuser::Contributions added = fuser.contributions(windows, terms.mean.to(torch::kFloat32), terms.sigma, noise);
-  largest_ = largest_.defined() ? torch::maximum(largest_, added.largest) : added.largest;
-  canvas.accumulate_windows(footprints, added.planes.to(canvas.device()));
+  const torch::Tensor means = terms.mean.to(torch::kFloat32);
+  canvas.accumulate_windows(footprints, [&](torch::Tensor& sums, int64_t first_row) {
+    const torch::Tensor added = fuser.accumulate(windows, means, {terms.sigma, seed, t}, sums, first_row);
+    largest_ = largest_.defined() ? torch::maximum(largest_, added.to(largest_.device())) : added;
+  });
 }
 
 void WindowStepper::check_contributions() {

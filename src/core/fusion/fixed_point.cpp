@@ -7,11 +7,7 @@ namespace geosr {
 torch::Tensor to_fixed_point(const torch::Tensor& values) {
   const auto v = values.to(torch::kFloat64);
   if (v.numel()) check_fixed_point_range(v.abs().max());
-  return to_fixed_point_unchecked(v);
-}
-
-torch::Tensor to_fixed_point_unchecked(const torch::Tensor& values) {
-  return torch::round(values.to(torch::kFloat64) * kFixedPointScale).to(torch::kInt64);
+  return torch::round(v * kFixedPointScale).to(torch::kInt64);
 }
 
 void check_fixed_point_range(const torch::Tensor& largest) {

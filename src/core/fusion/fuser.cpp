@@ -2,7 +2,15 @@
 
 #include <stdexcept>
 
+#include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/fusion/fixed_point.hpp"
+#include "geosr/core/runtime.hpp"
+#include "window_contributions.hpp"
+
+#ifdef GEOSR_WITH_CUDA
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 namespace geosr {
 
@@ -82,30 +90,73 @@ Fuser::Coefficients Fuser::coefficients(const Window& win, const torch::Device& 
   return copy;
 }
 
-Fuser::Contributions Fuser::contributions(const std::vector<Window>& windows, const torch::Tensor& means,
-                                          double sigma, const torch::Tensor& noise) const {
-  const int64_t p = grid_.window_size();
-  if (means.dim() != 4 || means.size(0) != static_cast<int64_t>(windows.size()) || means.size(2) != p ||
-      means.size(3) != p)
+torch::Tensor Fuser::accumulate(const std::vector<Window>& windows, const torch::Tensor& means,
+                                const StepNoise& noise, torch::Tensor& sums, int64_t first_row) const {
+  const int64_t p = grid_.window_size(), n = static_cast<int64_t>(windows.size());
+  if (means.dim() != 4 || means.size(0) != n || means.size(2) != p || means.size(3) != p)
     throw std::runtime_error("fusion: window means must be (windows, C, window, window)");
+  if (sums.dim() != 4 || sums.scalar_type() != torch::kInt64 || !sums.is_contiguous() || sums.size(0) != planes() ||
+      sums.size(1) != means.size(1))
+    throw std::runtime_error("fusion: the accumulator must be contiguous int64 (planes, C, rows, width)");
+  const torch::Device device = sums.device();
+  if (!device.is_cpu() && !device.is_cuda())
+    throw std::runtime_error("fusion: no accumulation on " + device.str());
+  if (n == 0) return torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+  // The kernel writes where these say: they are checked here, not trusted.
+  const int64_t rows = sums.size(2), width = sums.size(3);
+  auto words = torch::empty({4, n}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device.is_cuda()));
+  int64_t* word = words.data_ptr<int64_t>();
   std::vector<torch::Tensor> sample_coefficients, mean_coefficients;
-  for (const Window& win : windows) {
-    const Coefficients c = coefficients(win, means.device());
+  for (int64_t i = 0; i < n; ++i) {
+    const Window& win = windows[static_cast<size_t>(i)];
+    const Region at = grid_.footprint(win);
+    if (at.y0 < first_row || at.y1 > first_row + rows || at.x0 < 0 || at.x1 > width)
+      throw std::runtime_error("fusion: a window outside the accumulator");
+    // Keyed by the window's place in the full grid, so a cropped grid draws the full run's noise.
+    word[i] = noise_word(grid_.origin_y() + win.y, "window row");
+    word[n + i] = noise_word(grid_.origin_x() + win.x, "window column");
+    word[2 * n + i] = at.y0 - first_row;
+    word[3 * n + i] = at.x0;
+    const Coefficients c = coefficients(win, device);
     sample_coefficients.push_back(c.sample);
     if (c.mean.defined()) mean_coefficients.push_back(c.mean);
   }
-  const auto a = torch::stack(sample_coefficients).unsqueeze(1);  // (n, 1, P, P), over the channels
-  const auto mu = means.to(torch::kFloat64);
-  const auto sample = sigma > 0.0 ? mu + sigma * noise.to(torch::kFloat64) : mu;
-  torch::Tensor values;
-  if (mode_ == FusionMode::Vcf) {
-    values = torch::stack({a * sample, a * mu}, 1);
+  const WindowNoiseStream stream = window_noise_stream(noise.seed, noise.step, means.size(1), p);
+  const torch::Tensor on_device = upload_from_host(words, device);
+  const torch::Tensor mu = means.to(device, torch::kFloat32).contiguous();
+  const torch::Tensor a = torch::stack(sample_coefficients).to(torch::kFloat64).contiguous();
+  const torch::Tensor m = mean_coefficients.empty() ? torch::Tensor()
+                                                    : torch::stack(mean_coefficients).to(torch::kFloat64).contiguous();
+  WindowContributions w;
+  w.means = mu.data_ptr<float>();
+  w.sample_coefficients = a.data_ptr<double>();
+  w.mean_coefficients = m.defined() ? m.data_ptr<double>() : nullptr;
+  w.windows = on_device.data_ptr<int64_t>();
+  w.sums = sums.data_ptr<int64_t>();
+  w.n = n;
+  w.channels = means.size(1);
+  w.size = p;
+  w.rows = rows;
+  w.width = width;
+  w.two_planes = mode_ == FusionMode::Vcf;
+  w.sigma = noise.sigma;
+  w.scale = kFixedPointScale;
+  w.limit = kFixedPointLimit;
+  w.key = stream.key;
+  w.step = stream.step;
+  auto largest = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  auto* largest_bits = reinterpret_cast<uint64_t*>(largest.data_ptr<int64_t>());
+  if (device.is_cpu()) {
+    add_window_contributions_cpu(w, largest_bits);
   } else {
-    values = a * sample;
-    if (!mean_coefficients.empty()) values = values + torch::stack(mean_coefficients).unsqueeze(1) * mu;
-    values = values.unsqueeze(1);
+#ifdef GEOSR_WITH_CUDA
+    const c10::cuda::CUDAGuard on(device);
+    add_window_contributions_cuda(w, largest_bits, c10::cuda::getCurrentCUDAStream(device.index()).stream());
+#else
+    throw std::runtime_error("fusion: this build has no CUDA kernels");
+#endif
   }
-  return {to_fixed_point_unchecked(values), values.abs().max()};
+  return largest.view(torch::kFloat64);  // the bits of a non-negative double (or NaN)
 }
 
 torch::Tensor Fuser::finish(const Region& region, const torch::Tensor& sums) const {

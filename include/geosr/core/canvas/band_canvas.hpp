@@ -38,13 +38,12 @@ class BandCanvas : public Canvas {
              SharedRows shared = {}, torch::Device device = torch::kCPU);
 
   torch::Tensor read(const Region& region) override;
-  // The region must lie inside the current band (rows [band_top, band_top + band_rows)).
-  void accumulate(const Region& region, const torch::Tensor& planes) override;
   void finish_step(const Fuser& fuser) override;
   torch::Device device() const override { return band_.device(); }
-  // One gather and one index_put_ per batch (integer sums: exact whatever the order).
+  // One gather per batch.
   torch::Tensor read_windows(const std::vector<Region>& footprints) override;
-  void accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes) override;
+  // The footprints must lie inside the current band (rows [band_top, band_top + band_rows)).
+  void accumulate_windows(const std::vector<Region>& footprints, const AddToSums& add) override;
 
   // Rows above `y` have all their contributions: finish them into y_{t-1} and move the band to y.
   void complete_rows_above(int64_t y, const Fuser& fuser);

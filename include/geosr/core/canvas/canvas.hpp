@@ -24,28 +24,32 @@ class Canvas {
   virtual ~Canvas() = default;
   // y_t over `region`, (C, h, w) float32.
   virtual torch::Tensor read(const Region& region) = 0;
-  // Adds fixed-point planes (planes, C, h, w) int64 to the accumulator over `region`. Safe to call
-  // from several threads; the result does not depend on the order of calls.
-  virtual void accumulate(const Region& region, const torch::Tensor& planes) = 0;
   // Replaces y_t by y_{t-1} = fuser.finish(accumulator) and clears the accumulator.
   virtual void finish_step(const Fuser& fuser) = 0;
-  // Where the accumulator lives: contributions computed elsewhere are moved there once per batch.
-  virtual torch::Device device() const { return torch::kCPU; }
+  // Where the accumulator lives: the window step computes contributions there.
+  virtual torch::Device device() const = 0;
 
-  // The same for a batch of same-size window footprints: y_t as (n, C, h, w), and contributions
-  // (n, planes, C, h, w) added. By default window by window; a canvas may do it in one operation.
+  // y_t over a batch of same-size window footprints, (n, C, h, w). By default region by region;
+  // a canvas may do it in one operation.
   virtual torch::Tensor read_windows(const std::vector<Region>& footprints);
-  virtual void accumulate_windows(const std::vector<Region>& footprints, const torch::Tensor& planes);
+  // Lets `add` add contributions over `footprints` (which must lie where the canvas accepts them):
+  // it gets the accumulator planes (planes, C, rows, W) int64 on device(), contiguous, and the
+  // grid row of their row 0. Calls from several threads take turns; fixed-point sums do not
+  // depend on their order.
+  using AddToSums = std::function<void(torch::Tensor& sums, int64_t first_row)>;
+  virtual void accumulate_windows(const std::vector<Region>& footprints, const AddToSums& add) = 0;
 };
 
-// The whole extent in RAM: y (C, H, W) float32 plus the int64 accumulator planes.
+// The whole extent in RAM: y (C, H, W) float32, and the int64 accumulator planes on `device`,
+// where the contributions are computed.
 class MemoryCanvas : public Canvas {
  public:
-  MemoryCanvas(torch::Tensor initial, int planes);
+  MemoryCanvas(torch::Tensor initial, int planes, torch::Device device = torch::kCPU);
 
   torch::Tensor read(const Region& region) override;
-  void accumulate(const Region& region, const torch::Tensor& planes) override;
   void finish_step(const Fuser& fuser) override;
+  torch::Device device() const override { return accumulator_.device(); }
+  void accumulate_windows(const std::vector<Region>& footprints, const AddToSums& add) override;
 
   const torch::Tensor& state() const { return state_; }
 

@@ -1,8 +1,7 @@
 #pragma once
 // Row and column indices of a batch of same-size regions, so that a whole batch of window crops is
-// read with one indexing operation and a whole batch of contributions added with one index_put_:
-// on an accelerator every LibTorch operation costs the host a dispatch, and per-window slicing
-// made those, not the device, set the pace.
+// read with one indexing operation: on an accelerator every LibTorch operation costs the host a
+// dispatch, and per-window slicing made those, not the device, set the pace.
 
 #include <vector>
 

@@ -29,12 +29,12 @@ class WindowStepper {
   // The canvas state is unchanged until canvas.finish_step().
   void run(int t, const std::vector<Window>& windows, const WindowsReader& condition, Canvas& canvas);
 
-  // How many windows a call of run should take. On an accelerator the host's dispatch of the ~200
-  // operations around the network, not the device, sets the pace of small windows: there a group
-  // is a multiple of the batch, up to a fixed number of values per call, and 80 128-px windows
-  // dispatch them once instead of once per batch of 16. Its temporaries (float64 contributions,
-  // int64 noise words: a few hundred MiB by the code) are, like the network's activations, outside
-  // the canvas's --max-device-mem. On the CPU, one batch.
+  // How many windows a call of run should take. On an accelerator the host's dispatch of the
+  // operations around the network (crops, the sampler's mean, one fused accumulation), not the
+  // device, sets the pace of small windows: there a group is a multiple of the batch, up to a
+  // fixed number of values per call, and 80 128-px windows dispatch them once instead of once per
+  // batch of 16. Its temporaries (crops and means, float32: tens of MiB) are, like the network's
+  // activations, outside the canvas's --max-device-mem. On the CPU, one batch.
   int64_t group() const { return group_; }
 
   // Throws when a contribution added since the last check was non-finite or out of range (the

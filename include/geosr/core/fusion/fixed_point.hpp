@@ -17,10 +17,9 @@ constexpr double kFixedPointLimit = 1073741824.0;  // 2^30
 // float64 -> int64 (round half to even). Throws std::runtime_error on a non-finite or
 // out-of-range value, which means the network produced garbage.
 torch::Tensor to_fixed_point(const torch::Tensor& values);
-// The same conversion without looking at the values: on an accelerator a look is a wait for the
-// device, so callers gather the largest |value| and check it once in a while instead.
-torch::Tensor to_fixed_point_unchecked(const torch::Tensor& values);
-// Throws to_fixed_point's error unless `largest` (a 0-dim tensor on any device) is below the limit.
+// On an accelerator a look at the values is a wait for the device, so the window step converts
+// them unchecked (window_contributions.hpp, the same rounding) and gathers the largest |value|:
+// this throws to_fixed_point's error unless `largest` (a 0-dim tensor on any device) is below the limit.
 void check_fixed_point_range(const torch::Tensor& largest);
 // int64 -> float64.
 torch::Tensor from_fixed_point(const torch::Tensor& sums);

@@ -30,6 +30,13 @@ std::string to_string(FusionMode mode);
 // The grid a fusion mode runs on: `none` uses non-overlapping tiles (stride ignored).
 WindowGrid make_grid(FusionMode mode, int64_t height, int64_t width, int64_t window, int64_t stride);
 
+// The noise of one reverse step: sigma and the key of window_noise (seed, step); sigma 0 draws none.
+struct StepNoise {
+  double sigma = 0.0;
+  uint64_t seed = 0;
+  int64_t step = 0;
+};
+
 class Fuser {
  public:
   Fuser(FusionMode mode, WindowGrid grid, WeightKind weights);
@@ -47,14 +54,13 @@ class Fuser {
   // fixed-point resolution, so raw sums of w y would lose them).
   int planes() const { return mode_ == FusionMode::Vcf ? 2 : 1; }
 
-  struct Contributions {
-    torch::Tensor planes;   // (n, planes, C, P, P) int64 fixed point: what each window adds over its footprint
-    torch::Tensor largest;  // 0-dim: the largest |value| converted, for check_fixed_point_range
-  };
-  // What the n windows of a batch add, computed on the device of `means`. means and noise:
-  // (n, C, P, P); noise may be undefined when sigma == 0. Not range-checked (see `largest`).
-  Contributions contributions(const std::vector<Window>& windows, const torch::Tensor& means, double sigma,
-                              const torch::Tensor& noise) const;
+  // What n windows add at one reverse step, on the device of `sums`, the accumulator planes
+  // (planes, C, rows, W) int64, contiguous, whose row 0 is grid row `first_row`: each window's
+  // noise (window_noise's values for `noise`), sample, coefficients and fixed-point value, in one
+  // pass (one kernel on CUDA). means: (n, C, P, P), the sampler's. Returns the largest |value|
+  // added, 0-dim float64, not waited for and not range-checked (check_fixed_point_range).
+  torch::Tensor accumulate(const std::vector<Window>& windows, const torch::Tensor& means, const StepNoise& noise,
+                           torch::Tensor& sums, int64_t first_row) const;
 
   // y_{t-1} (C, h, w) float32 over `region` from its accumulated planes (planes, C, h, w) int64.
   torch::Tensor finish(const Region& region, const torch::Tensor& sums) const;
