@@ -208,12 +208,7 @@ int eval_command(const std::vector<std::string>& arguments) {
     opts.device = torch::Device(values["device"].as<std::string>());
     opts.batch_size = values["batch"].as<int64_t>();
     opts.seed = read_seed(values);
-    for (const auto& m : opts.metrics) {
-      const auto& names = eval::metric_names();
-      if (std::find(names.begin(), names.end(), m) == names.end()) throw UsageError("unknown metric '" + m + "'");
-      if (m == "seam" && !opts.grid) throw UsageError("the seam score needs --grid WINDOW,STRIDE");
-      if (m == "lr" && opts.lr_path.empty()) throw UsageError("LR consistency needs --lr LR.tif");
-    }
+    if (const std::string problem = eval::metrics_problem(opts); !problem.empty()) throw UsageError(problem);
     const auto report = eval::evaluate_rasters(values["reference"].as<std::string>(),
                                                values["candidate"].as<std::vector<std::string>>(), opts);
     for (const auto& note : report.notes) warn("eval", note);

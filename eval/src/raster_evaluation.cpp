@@ -122,9 +122,20 @@ void stream_windows(const RasterSource& ref, const std::vector<RasterSource>& ca
 
 }  // namespace
 
+std::string metrics_problem(const RasterEvalOptions& options) {
+  for (const auto& m : options.metrics) {
+    if (!wants(metric_names(), m)) return "unknown metric '" + m + "'";
+  }
+  // The defaults ask for these two only when their inputs are given.
+  if (wants(options.metrics, "seam") && !options.grid) return "the seam score needs --grid WINDOW,STRIDE";
+  if (wants(options.metrics, "lr") && options.lr_path.empty()) return "LR consistency needs --lr LR.tif";
+  return "";
+}
+
 EvaluationReport evaluate_rasters(const std::string& reference, const std::vector<std::string>& candidates,
                                   RasterEvalOptions options) {
   if (candidates.empty()) throw std::runtime_error("no candidate rasters");
+  if (const std::string problem = metrics_problem(options); !problem.empty()) throw std::runtime_error(problem);
   const RasterSource ref(reference);
   std::vector<RasterSource> cands;
   for (const auto& path : candidates) {
@@ -144,11 +155,6 @@ EvaluationReport evaluate_rasters(const std::string& reference, const std::vecto
     if (options.grid) metrics.push_back("seam");
     if (lr) metrics.push_back("lr");
   }
-  for (const auto& m : metrics) {
-    if (!wants(metric_names(), m)) throw std::runtime_error("unknown metric '" + m + "'");
-  }
-  if (wants(metrics, "seam") && !options.grid) throw std::runtime_error("the seam score needs --grid WINDOW,STRIDE");
-  if (wants(metrics, "lr") && !lr) throw std::runtime_error("LR consistency needs --lr LR.tif");
 
   EvaluationReport report;
   report.reference = reference;

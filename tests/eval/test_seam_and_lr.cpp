@@ -5,6 +5,7 @@
 #include "eval_test_data.hpp"
 #include "geosr/core/resample/resample.hpp"
 #include "geosr/eval/lr_consistency.hpp"
+#include "geosr/eval/raster_evaluation.hpp"
 #include "geosr/eval/seam.hpp"
 
 namespace {
@@ -108,6 +109,30 @@ TEST(LrConsistency, MisalignedBlockIsRefused) {
   const auto lr = torch::zeros({1, 8, 8}, torch::kFloat64);
   EXPECT_THROW(acc.add(cand, torch::ones({30, 32}, torch::kBool), lr, torch::ones({8, 8}, torch::kBool)),
                std::runtime_error);
+}
+
+TEST(RasterEvaluation, SeamAndLrScoresAskedForWithoutTheirInputsAreRefusedFirst) {
+  RasterEvalOptions o;
+  EXPECT_EQ(metrics_problem(o), "");
+  o.metrics = {"psnr", "seam"};
+  EXPECT_EQ(metrics_problem(o), "the seam score needs --grid WINDOW,STRIDE");
+  o.grid = WindowLayout{128, 96};
+  EXPECT_EQ(metrics_problem(o), "");
+  o.metrics.push_back("lr");
+  EXPECT_EQ(metrics_problem(o), "LR consistency needs --lr LR.tif");
+  o.lr_path = "lr.tif";
+  EXPECT_EQ(metrics_problem(o), "");
+  o.metrics.push_back("sharpness");
+  EXPECT_EQ(metrics_problem(o), "unknown metric 'sharpness'");
+  // The library refuses them too, before it opens any raster (these do not exist).
+  o.metrics = {"lr"};
+  o.lr_path.clear();
+  try {
+    evaluate_rasters("no_reference.tif", {"no_candidate.tif"}, o);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "LR consistency needs --lr LR.tif");
+  }
 }
 
 }  // namespace

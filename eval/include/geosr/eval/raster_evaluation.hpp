@@ -50,6 +50,11 @@ struct EvaluationReport {
   std::vector<std::string> notes;    // default metrics left out, and why
 };
 
+// Why the metrics asked for cannot be computed from `options` (an unknown name, the seam score
+// without a grid, LR consistency without an LR raster), or "" when they can. evaluate_rasters
+// throws it; `geosr eval` reports it as a usage error before opening anything.
+std::string metrics_problem(const RasterEvalOptions& options);
+
 EvaluationReport evaluate_rasters(const std::string& reference, const std::vector<std::string>& candidates,
                                   RasterEvalOptions options);
 
