@@ -29,6 +29,12 @@ for stage in "${stages[@]}"; do
     test)
       nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
       (cd "$build" && ctest -j 4 --timeout 600 2>&1 | grep -E 'tests passed|Failed|\*\*\*|Not Run|Skipped' || true)
+      # The fused accumulation's kernel writes through raw pointers: memcheck it on its own test.
+      if command -v compute-sanitizer >/dev/null; then
+        compute-sanitizer --tool memcheck --error-exitcode 3 "$build/tests/test_cuda_streaming" \
+          --gtest_filter='CudaStreaming.TheFusedKernel*:CudaStreaming.Garbage*' 2>&1 | tail -4 ||
+          echo "compute-sanitizer found errors (exit $?)"
+      fi
       ;;
     unet)
       # The GPU rows of the U-Net throughput table.
