@@ -18,11 +18,13 @@ struct Failure {
   std::string output;
 };
 
-// Runs `args`, checks the failure contract and returns what happened.
+// Runs `args` after the shell commands `limits` (ulimit), checks the failure contract and returns
+// what happened.
 Failure expect_failure(const std::string& args, const std::filesystem::path& dir, const std::filesystem::path& input,
-                       const std::string& command, const std::vector<std::string>& keep) {
+                       const std::string& command, const std::vector<std::string>& keep,
+                       const std::string& limits = "") {
   const std::string before = std::filesystem::is_regular_file(input) ? t::file_bytes(input) : "";
-  const auto result = t::run_command(geosr_cmd(args));
+  const auto result = t::run_command(limits + geosr_cmd(args));
   EXPECT_NE(result.exit_code, 0) << args << "\n" << result.output;
   const std::string prefix = "geosr " + command + ": error: ";
   EXPECT_EQ(result.output.rfind(prefix, 0), 0u) << result.output;
@@ -143,6 +145,23 @@ TEST_F(CliErrors, InterruptedBicubicLeavesNothing) {
   std::ifstream log(dir / "log");
   const std::string said((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_EQ(said, "geosr sr: interrupted; " + (dir / "out.tif").string() + " was not written\n");
+}
+
+TEST_F(CliErrors, FileSizeLimitIsAnErrorNotAKill) {
+  // `ulimit -f 100` is 50 KiB in dash's 512-byte blocks (100 KiB in bash's): below the 510 x 510
+  // output COG and the diffusion run's 762 KiB memory-mapped canvas arrays.
+  const std::string limit = "ulimit -f 100; ";
+  auto f = expect_failure(sr("--scale 2", input), dir, input, "sr", {"in.tif"}, limit);
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_NE(f.output.find("File too large"), std::string::npos) << f.output;
+
+  std::filesystem::create_directories(dir / "tmp");
+  const auto lr = t::samples() / "naip_riverside_2018_0_lr5.tif";
+  f = expect_failure(any_sr("--steps 1 --window 32 --stride 24 --max-ram 1M --tmpdir " + t::quote(dir / "tmp"), lr),
+                     dir, lr, "sr", {"in.tif", "tmp"}, limit);
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_NE(f.output.find("cannot reserve"), std::string::npos) << f.output;
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp")) << "no canvas file left";
 }
 
 TEST_F(CliErrors, AllNoDataInput) {
