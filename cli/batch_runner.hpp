@@ -25,7 +25,7 @@ struct SceneResult {
 
 struct BatchRun {
   std::vector<SceneResult> results;  // in manifest order
-  int signal = 0;                    // the SIGINT or SIGTERM that stopped the run, or 0
+  int signal = 0;                    // the SIGINT, SIGTERM or SIGHUP that stopped the run, or 0
 };
 
 // The running geosr program (/proc/self/exe resolved): what the runs and the Slurm script start.
@@ -40,8 +40,9 @@ std::optional<SrRequest> shared_sr_request(const BatchManifest& manifest);
 std::string incomplete_reason(const SrOutputForecast& forecast, const BatchScene& scene);
 
 // Runs the scenes of `tasks` with at most `workers` runs at a time. Each run gets
-// OMP_NUM_THREADS = cores / workers and OMP_WAIT_POLICY=PASSIVE unless they are set. SIGINT or
-// SIGTERM reaches the runs (which save their checkpoints) and stops the starting of new ones.
+// OMP_NUM_THREADS = cores / workers and OMP_WAIT_POLICY=PASSIVE unless they are set. SIGINT,
+// SIGTERM or SIGHUP reaches the runs (which save their checkpoints) and stops the starting of new
+// ones.
 BatchRun run_batch(const BatchManifest& manifest, const SrOutputForecast& forecast, const std::vector<size_t>& tasks,
                    int workers, bool quiet);
 

@@ -3,7 +3,7 @@
 // visited in rows, the condition is computed band by band from the LR raster, windows without valid
 // pixels are skipped, and the two canvas arrays live in RAM or, past --max-ram, in memory-mapped
 // files under --tmpdir. Checkpoints beside the output (DST.geosr-checkpoint) every K steps and on
-// SIGINT/SIGTERM let --resume finish the run with the bytes an uninterrupted run would have written.
+// SIGINT/SIGTERM/SIGHUP let --resume finish the run with the bytes an uninterrupted run would have written.
 
 #include <cstdint>
 #include <map>

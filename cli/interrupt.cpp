@@ -1,12 +1,15 @@
 #include "interrupt.hpp"
 
 #include <csignal>
+#include <iterator>
 
 namespace geosr::cli {
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
-struct sigaction g_previous_int, g_previous_term;
+// Ctrl-C, a kill and a closed terminal (an ssh session dropped) all stop a job the same way.
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_previous[std::size(kSignals)];
 
 void on_signal(int signal) { g_signal = signal; }
 
@@ -17,13 +20,16 @@ InterruptGuard::InterruptGuard() {
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &g_previous_int);
-  sigaction(SIGTERM, &action, &g_previous_term);
+  for (size_t i = 0; i < std::size(kSignals); ++i) {
+    sigaction(kSignals[i], nullptr, &g_previous[i]);
+    // What the job's starter ignores stays ignored: nohup's hangup, the Ctrl-C of a script's
+    // background job.
+    if (g_previous[i].sa_handler != SIG_IGN) sigaction(kSignals[i], &action, nullptr);
+  }
 }
 
 InterruptGuard::~InterruptGuard() {
-  sigaction(SIGINT, &g_previous_int, nullptr);
-  sigaction(SIGTERM, &g_previous_term, nullptr);
+  for (size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &g_previous[i], nullptr);
 }
 
 int InterruptGuard::received() { return g_signal; }

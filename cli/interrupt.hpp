@@ -1,6 +1,7 @@
 #pragma once
-// SIGINT / SIGTERM during a long job: instead of dying mid-write, the job is told, saves its
-// checkpoint and exits with 128 + the signal number, as a shell expects of an interrupted program.
+// SIGINT / SIGTERM / SIGHUP during a long job: instead of dying mid-write, the job is told, saves
+// its checkpoint and exits with 128 + the signal number, as a shell expects of an interrupted
+// program. A signal ignored when the job started (nohup) stays ignored.
 
 namespace geosr::cli {
 

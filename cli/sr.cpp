@@ -72,7 +72,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
       ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
       ("max-device-mem", po::value<std::string>()->value_name("SIZE"), "accelerator memory the canvas may use with --device cuda (default: half the free); past it the canvas stays in host memory, 0 keeps it there")
       ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
-      ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM)")
+      ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM/SIGHUP)")
       ("resume", po::bool_switch(), "continue an interrupted run from DST.geosr-checkpoint (same options)")
       ("split-rows", po::value<int>()->value_name("K"), "denoise K independent row bands and blend them (docs/hpc.md)")
       ("split-part", po::value<int>()->value_name("I"), "with --split-rows: compute only band I (1..K) into DST.partIofK")

@@ -1,6 +1,7 @@
 // The streaming diffusion job as a user runs it: a memory-mapped canvas gives the RAM canvas's
-// bytes, a run killed with SIGKILL or stopped with SIGTERM resumes to the uninterrupted run's bytes,
-// and NoData stays NoData (windows without valid pixels are not computed).
+// bytes, a run killed with SIGKILL or stopped with SIGTERM resumes to the uninterrupted run's bytes
+// (a hangup stops it alike unless ignored), and NoData stays NoData (windows without valid pixels
+// are not computed).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -72,11 +73,11 @@ TEST_F(CliStreaming, MemoryMappedCanvasAndConditionGiveTheSameBytes) {
   EXPECT_FALSE(fs::exists(dir / "none.tif"));
 }
 
-// Starts the job in the background, waits (at most ~60 s) for its first checkpoint, sends `signal`
-// and returns the job's exit code.
+// Starts the job in the background (after the shell commands `starter`), waits (at most ~60 s) for
+// its first checkpoint, sends `signal` and returns the job's exit code.
 int interrupt_after_first_checkpoint(const std::string& command, const fs::path& checkpoint, const std::string& signal,
-                                     const fs::path& log) {
-  const std::string script = "( " + kGeosr + " " + command + " >" + t::quote(log) + " 2>&1 & pid=$!; i=0; " +
+                                     const fs::path& log, const std::string& starter = "") {
+  const std::string script = "( " + starter + kGeosr + " " + command + " >" + t::quote(log) + " 2>&1 & pid=$!; i=0; " +
                              "while [ ! -f " + t::quote(checkpoint) + " ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; " +
                              "kill -" + signal + " $pid; wait $pid; echo \"exit=$?\" )";
   const auto r = t::run_command(script);
@@ -114,7 +115,7 @@ TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
   EXPECT_EQ(t::other_files(dir, {"whole.tif", "killed.tif", "killed.log"}), std::vector<std::string>{});
 }
 
-TEST_F(CliStreaming, SigtermSavesTheStateAndResumes) {
+TEST_F(CliStreaming, SigtermOrHangupSavesTheStateAndResumes) {
   ASSERT_EQ(geosr_run(sr("--steps 12 --seed 3", dir / "whole.tif")).exit_code, 0);
   const auto out = dir / "stopped.tif";
   const auto checkpoint = dir / "stopped.tif.geosr-checkpoint";
@@ -128,6 +129,18 @@ TEST_F(CliStreaming, SigtermSavesTheStateAndResumes) {
   const auto resumed = geosr_run(sr("--steps 12 --seed 3 --resume", out));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(t::file_bytes(out), t::file_bytes(dir / "whole.tif"));
+
+  // A closed terminal stops the run the same way; started under nohup (the hangup ignored), it runs on.
+  EXPECT_EQ(interrupt_after_first_checkpoint(sr("--steps 12 --seed 3 --checkpoint-every 1", dir / "hung.tif"),
+                                             dir / "hung.tif.geosr-checkpoint", "HUP", dir / "hung.log"),
+            128 + 1);
+  EXPECT_NE(t::file_bytes(dir / "hung.log").find("interrupted after step"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "hung.tif.geosr-checkpoint"));
+  EXPECT_FALSE(fs::exists(dir / "hung.tif"));
+  EXPECT_EQ(interrupt_after_first_checkpoint(sr("--steps 12 --seed 3 --checkpoint-every 1", dir / "nohup.tif"),
+                                             dir / "nohup.tif.geosr-checkpoint", "HUP", dir / "nohup.log", "trap '' HUP; "),
+            0);
+  EXPECT_EQ(t::file_bytes(dir / "nohup.tif"), t::file_bytes(dir / "whole.tif"));
 
   const auto nothing = geosr_run(sr("--steps 12 --seed 3 --resume", dir / "never.tif"));
   EXPECT_EQ(nothing.exit_code, 1);
