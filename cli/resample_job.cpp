@@ -42,8 +42,8 @@ OutputSpec resample_output_spec(const ResampleJob& job, const RasterSource& sour
 
 namespace {
 
-// GDAL stops the block loop and the COG copy when their progress callback says FALSE: how SIGINT
-// and SIGTERM reach them, quiet or not.
+// GDAL stops the block loop and the COG copy when their progress callback says FALSE: how SIGINT,
+// SIGTERM and SIGHUP reach them, quiet or not.
 int CPL_STDCALL progress_unless_interrupted(double complete, const char* message, void* scaled) {
   if (InterruptGuard::received()) return FALSE;
   return scaled ? GDALScaledProgress(complete, message, scaled) : TRUE;
