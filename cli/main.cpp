@@ -2,7 +2,6 @@
 
 #include <cpl_error.h>
 
-#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -45,9 +44,7 @@ void usage(std::ostream& out) {
 int main(int argc, char** argv) {
   // GDAL's own messages are folded into geosr's one-line errors instead of printed as they come.
   CPLSetErrorHandler(CPLQuietErrorHandler);
-  // Past a file-size limit (ulimit -f) a write then fails with EFBIG, which the job reports and
-  // cleans up after; by default SIGXFSZ killed the process and left its partial file behind.
-  std::signal(SIGXFSZ, SIG_IGN);
+  geosr::fail_writes_past_file_size_limit();
   return geosr::cli::guarded("", [&] {
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {

@@ -26,6 +26,7 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  geosr::fail_writes_past_file_size_limit();
   std::vector<std::string> positional;
   std::map<std::string, std::string> options = {{"--steps", "50"}, {"--sampler", "ddpm"}, {"--window", "128"},
                                                 {"--stride", "96"}, {"--seed", "0"},      {"--limit", "0"},

@@ -9,6 +9,7 @@
 #include "geosr/core/train/training_run.hpp"
 
 int main(int argc, char** argv) {
+  geosr::fail_writes_past_file_size_limit();
   const std::vector<std::string> args(argv + 1, argv + argc);
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {

@@ -1,10 +1,13 @@
 // Safetensors reading and writing: every dtype round trips, bad files fail with one clear error.
 #include <fstream>
 
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "geosr/core/network/safetensors.hpp"
+#include "geosr/core/runtime.hpp"
 #include "test_support.hpp"
 
 using namespace geosr;
@@ -72,6 +75,26 @@ TEST(Safetensors, ReadsFilesWrittenByPython) {
   EXPECT_TRUE(torch::equal(c.tensors.at("h"), torch::tensor({1.5, -2.25}).to(torch::kFloat16)));
   EXPECT_TRUE(torch::equal(c.tensors.at("b"), torch::tensor({0.1f, 3.0f}).to(torch::kBFloat16)));
   EXPECT_TRUE(torch::equal(c.tensors.at("i"), torch::tensor({int64_t{-5}, int64_t{1} << 40})));
+}
+
+TEST(Safetensors, AWritePastTheFileSizeLimitFailsAndLeavesNothing) {
+  // As geosr and geosr-train start, then a limit below the model's 1 MiB (restored before checking).
+  fail_writes_past_file_size_limit();
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+  rlimit limited = before;
+  limited.rlim_cur = std::min<rlim_t>(before.rlim_cur, 64 << 10);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  const auto dir = test::scratch("file_size_limit");
+  std::string error;
+  try {
+    write_safetensors((dir / "model.safetensors").string(), {{"w", torch::ones({512, 512})}});
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);
+  EXPECT_NE(error.find("write failed"), std::string::npos) << error;
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << "no partial or staged file";
 }
 
 TEST(Safetensors, BadFilesThrowOneLineErrors) {

@@ -18,6 +18,11 @@ void configure_threads(int threads = 0);
 // into someone else's process.
 void keep_freed_memory();
 
+// Past a file-size limit (ulimit -f) a write then fails with EFBIG, which the program reports and
+// cleans up after; by default SIGXFSZ ends the process and leaves its partial file behind. For
+// programs, like keep_freed_memory.
+void fail_writes_past_file_size_limit();
+
 // `host` on `device`. To CUDA from pinned memory the copy does not wait for the work queued on the
 // device; otherwise it waits, since an asynchronous copy could read pageable memory after it is
 // freed. Callers stage what they upload in pinned memory when `device` is CUDA.

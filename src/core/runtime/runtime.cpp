@@ -1,6 +1,7 @@
 #include "geosr/core/runtime.hpp"
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +30,8 @@ void configure_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
 }
+
+void fail_writes_past_file_size_limit() { std::signal(SIGXFSZ, SIG_IGN); }
 
 void keep_freed_memory() {
 #ifdef __GLIBC__
