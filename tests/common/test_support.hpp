@@ -1,6 +1,9 @@
 #pragma once
 // Shared helpers for the test executables: where data lives, scratch directories, running the CLI.
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +22,23 @@ inline std::filesystem::path scratch(const std::string& name) {
   std::filesystem::create_directories(dir);
   return dir;
 }
+
+// Lowers this process's file-size limit (ulimit -f) to `bytes` while it lives.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &before_);
+    rlimit limited = before_;
+    limited.rlim_cur = std::min(before_.rlim_cur, bytes);
+    setrlimit(RLIMIT_FSIZE, &limited);
+  }
+  ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &before_); }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit before_{};
+};
 
 struct CommandResult {
   int exit_code = -1;

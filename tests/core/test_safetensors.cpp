@@ -1,8 +1,6 @@
 // Safetensors reading and writing: every dtype round trips, bad files fail with one clear error.
 #include <fstream>
 
-#include <sys/resource.h>
-
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -78,21 +76,16 @@ TEST(Safetensors, ReadsFilesWrittenByPython) {
 }
 
 TEST(Safetensors, AWritePastTheFileSizeLimitFailsAndLeavesNothing) {
-  // As geosr and geosr-train start, then a limit below the model's 1 MiB (restored before checking).
+  // As geosr and geosr-train start, then a limit below the model's 1 MiB.
   fail_writes_past_file_size_limit();
-  rlimit before{};
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
-  rlimit limited = before;
-  limited.rlim_cur = std::min<rlim_t>(before.rlim_cur, 64 << 10);
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
   const auto dir = test::scratch("file_size_limit");
   std::string error;
   try {
+    const test::FileSizeLimit limit(64 << 10);
     write_safetensors((dir / "model.safetensors").string(), {{"w", torch::ones({512, 512})}});
   } catch (const std::runtime_error& e) {
     error = e.what();
   }
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);
   EXPECT_NE(error.find("write failed"), std::string::npos) << error;
   EXPECT_TRUE(std::filesystem::is_empty(dir)) << "no partial or staged file";
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "geosr/core/network/model_file.hpp"
+#include "geosr/core/runtime.hpp"
 #include "geosr/core/train/trainer.hpp"
 #include "geosr/core/train/training_run.hpp"
 #include "geosr/core/train/validation.hpp"
@@ -195,6 +196,23 @@ TEST_F(TrainLoop, TheStateAloneResumesWhenTheModelFileIsOlder) {
   const auto ema = second.ema()->parameters();
   ASSERT_EQ(ema.size(), straight_ema.size());
   for (size_t i = 0; i < ema.size(); ++i) EXPECT_TRUE(torch::equal(ema[i], straight_ema[i])) << "EMA tensor " << i;
+}
+
+TEST(TrainingRun, AStateWritePastTheFileSizeLimitFailsAndLeavesNothing) {
+  // LibTorch's file writer met this in a destructor and ended the process (std::terminate).
+  fail_writes_past_file_size_limit();
+  const auto dir = test::scratch("state_file_size_limit");
+  torch::serialize::OutputArchive archive;
+  archive.write("step", torch::ones({512, 512}));
+  std::string error;
+  try {
+    const test::FileSizeLimit limit(64 << 10);
+    save_training_state(archive, (dir / "model.safetensors").string());
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("cannot write training state"), std::string::npos) << error;
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << "no partial or staged file";
 }
 
 TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {

@@ -1,6 +1,7 @@
 #include "geosr/core/train/trainer.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <stdexcept>
 
 #include "geosr/core/network/autocast_guard.hpp"
@@ -114,11 +115,21 @@ void Trainer::resume(const std::string& model_path) {
 
 void save_training_state(torch::serialize::OutputArchive& archive, const std::string& model_path) {
   StagedFile staged(Trainer::state_path(model_path));
+  const std::string failed = "cannot write training state " + staged.destination();
+  std::ofstream out(staged.path(), std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error(failed);
+  // LibTorch's own file writer throws a write error (a full disk, a file-size limit) from a
+  // destructor, which ends the process: this writer never reports one, the stream remembers it.
   try {
-    archive.save_to(staged.path());
+    archive.save_to([&out](const void* data, size_t size) {
+      out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+      return size;
+    });
   } catch (const c10::Error&) {
-    throw std::runtime_error("cannot write training state " + staged.destination());
+    throw std::runtime_error(failed);
   }
+  if (!out.flush()) throw std::runtime_error(failed);
+  out.close();
   staged.commit();
 }
 
