@@ -10,6 +10,7 @@
 
 #include "batch_runner.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "slurm_script.hpp"
 
 namespace geosr::cli {
@@ -62,11 +63,7 @@ void write_slurm_script(const BatchManifest& manifest, const std::string& manife
       slurm_script(slurm, manifest.tasks.size(), geosr_executable(), fs::absolute(manifest_path).string(), logs.string());
   // sbatch does not create the directory of --output; a task whose log cannot be opened fails.
   fs::create_directories(logs);
-  {
-    std::ofstream out(path);
-    out << script;
-    if (!out) throw std::runtime_error("cannot write the Slurm script " + path);
-  }
+  write_text_file(path, script);
   fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
   if (manifest.tasks.size() > kSlurmDefaultMaxArray) {
     warn("batch", std::to_string(manifest.tasks.size()) + " array tasks: Slurm refuses more than " +

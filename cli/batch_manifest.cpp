@@ -7,7 +7,6 @@
 #include <cpl_error.h>
 #include <cpl_json.h>
 
-#include "geosr/core/staged_file.hpp"
 #include "options.hpp"
 #include "raster_list.hpp"
 
@@ -110,9 +109,8 @@ void write_manifest(const BatchManifest& manifest, const std::string& path) {
     tasks.Add(task);
   }
   root.Add("tasks", tasks);
-  StagedFile staged(path);
-  if (!document.Save(staged.path())) throw std::runtime_error("cannot write the manifest " + path + ": " + CPLGetLastErrorMsg());
-  staged.commit();
+  // Not CPLJSONDocument::Save: it reports a failed open but not a failed write.
+  write_text_file(path, document.SaveAsString());
 }
 
 BatchManifest read_manifest(const std::string& path) {

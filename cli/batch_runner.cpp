@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -22,6 +21,7 @@
 
 #include "geosr/io/cog_writer.hpp"
 #include "interrupt.hpp"
+#include "options.hpp"
 
 extern char** environ;
 
@@ -234,17 +234,13 @@ BatchRun run_batch(const BatchManifest& manifest, const SrOutputForecast& foreca
 void report_batch(const BatchRun& run, const std::string& report, bool quiet) {
   size_t counts[3] = {0, 0, 0};
   for (const auto& result : run.results) ++counts[static_cast<int>(result.status)];
-  const std::string partial = report + ".partial";
-  {
-    std::ofstream out(partial);
-    out << "status\ttask\tinput\toutput\tseconds\treason\n";
-    for (const auto& r : run.results) {
-      out << status_name(r.status) << "\t" << r.task << "\t" << one_line(r.scene.input) << "\t" << one_line(r.scene.output)
-          << "\t" << format_number(std::round(r.seconds * 10.0) / 10.0) << "\t" << one_line(r.reason) << "\n";
-    }
-    if (!out) throw std::runtime_error("cannot write the report " + report);
+  std::ostringstream text;
+  text << "status\ttask\tinput\toutput\tseconds\treason\n";
+  for (const auto& r : run.results) {
+    text << status_name(r.status) << "\t" << r.task << "\t" << one_line(r.scene.input) << "\t" << one_line(r.scene.output)
+         << "\t" << format_number(std::round(r.seconds * 10.0) / 10.0) << "\t" << one_line(r.reason) << "\n";
   }
-  fs::rename(partial, report);
+  write_text_file(report, text.str());
   std::ostream& failures = quiet ? std::cerr : std::cout;
   if (!quiet) {
     std::cout << run.results.size() << " scenes: " << counts[0] << " done, " << counts[1] << " skipped, " << counts[2]

@@ -57,8 +57,9 @@ std::string join(const std::vector<int>& values);
 // over its input.
 void check_not_input(const std::string& input, const std::string& output);
 
-// Results text (JSON, CSV) written to `path`: staged and renamed into place, or straight through
-// a link, device or pipe (/dev/stdout). A failed write is an error, never a silent loss.
+// Text geosr writes (results, reports, manifests, scripts, VRTs) written to `path`: staged and
+// renamed into place, or straight through a link, device or pipe (/dev/stdout). A failed write is
+// an error, never a silent loss or a truncated file.
 void write_text_file(const std::string& path, const std::string& text);
 
 // Parses `args` that are all options but for the optional positionals `positional` (stored under

@@ -4,18 +4,17 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
 #include <cpl_string.h>
 
 #include "commands.hpp"
-#include "geosr/core/staged_file.hpp"
 #include "diffusion_job.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/georef.hpp"
 #include "geosr/io/output_spec.hpp"
+#include "options.hpp"
 #include "resample_job.hpp"
 
 namespace geosr::cli {
@@ -123,13 +122,7 @@ int vrt_command(const std::vector<std::string>& arguments) {
     // A VRT of nothing but NoData is refused as `geosr sr` refuses it.
     if (!source.any_valid()) throw no_valid_pixels(source.path());
     check_output_path(io.dst, io.overwrite);
-    StagedFile staged(io.dst);
-    {
-      std::ofstream out(staged.path());
-      out << vrt_text(source, settings, setup);
-      if (!out.flush()) throw std::runtime_error("cannot write " + staged.path());
-    }
-    staged.commit();
+    write_text_file(io.dst, vrt_text(source, settings, setup));
     if (!io.quiet) {
       std::cout << "wrote " << io.dst << ": " << source.width() * setup.scale << " x " << source.height() * setup.scale
                 << ", geosr_sr over bands";

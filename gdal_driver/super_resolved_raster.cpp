@@ -40,6 +40,21 @@ std::optional<torch::Tensor> read_cached_block(const std::string& path, std::vec
   return y;
 }
 
+// Written aside and renamed, so a reader never sees half a block; false when it could not be
+// stored (a full disk), and then nothing is left.
+bool store_cached_block(const std::string& path, const torch::Tensor& y) {
+  std::error_code error;
+  fs::create_directories(fs::path(path).parent_path(), error);
+  if (error) return false;
+  StagedFile staged(path);
+  std::ofstream out(staged.path(), std::ios::binary);
+  if (!out.write(static_cast<const char*>(y.data_ptr()), static_cast<std::streamsize>(y.numel() * y.element_size())).flush())
+    return false;
+  out.close();
+  staged.commit();
+  return true;
+}
+
 std::string file_stamp(const std::string& path) {
   std::error_code error;
   const auto size = fs::file_size(path, error);
@@ -131,11 +146,11 @@ torch::Tensor SuperResolvedRaster::block(int64_t bx, int64_t by) {
     y = *cached;
   } else {
     y = compute(region).contiguous();
-    if (!path.empty()) {  // written aside and renamed: a reader never sees half a block
-      fs::create_directories(fs::path(path).parent_path());
-      StagedFile staged(path);
-      std::ofstream(staged.path(), std::ios::binary).write(reinterpret_cast<const char*>(y.data_ptr<float>()), c * h * w * 4);
-      staged.commit();
+    // The disk cache only saves work: a block it cannot keep is still read, with one warning.
+    if (!path.empty() && !store_cached_block(path, y) && !cache_write_failed_) {
+      cache_write_failed_ = true;
+      CPLError(CE_Warning, CPLE_FileIO, "GEOSR: cannot store computed blocks in cache_dir %s; they are not kept",
+               connection_.cache_dir.c_str());
     }
   }
   std::vector<torch::Tensor> bands;

@@ -56,6 +56,7 @@ class SuperResolvedRaster {
   using Key = std::pair<int64_t, int64_t>;
   std::list<std::pair<Key, torch::Tensor>> lru_;  // most recent first
   size_t cache_bytes_ = 0;
+  bool cache_write_failed_ = false;  // warned once, not for every block
 };
 
 }  // namespace geosr::gdal

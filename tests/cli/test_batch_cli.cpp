@@ -1,6 +1,7 @@
 // geosr batch as a user runs it: scenes of a real NAIP sample run by local workers, a corrupt file
 // reported while the others finish, a rerun that skips what is complete, the Slurm script (checked
-// with bash -n, then run as one array task would run it), JSON lists and STAC items, bad input.
+// with bash -n, then run as one array task would run it), JSON lists and STAC items, bad input,
+// files that cannot be written.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -222,6 +223,34 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
   std::ifstream file(dir / "file");
   EXPECT_EQ(std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>()), "x");
   EXPECT_NE(t::open_raster(dir / "in" / "a.tif"), nullptr) << "the scene is still a raster";
+}
+
+TEST_F(BatchCli, FilesThatCannotBeWrittenAreErrorsNotEmptyFiles) {
+  // A file-size limit of 0 fails every write, as a full disk does: each of the files batch writes
+  // itself is reported, and none is left empty or truncated.
+  crop("a.tif", 0, 0);
+  const std::string no_space = "ulimit -f 0; " + kGeosr + " batch ";
+  const auto manifest = dir / "out" / "batch_manifest.json";
+  const auto expect_error = [](const t::CommandResult& r, const fs::path& file) {
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("geosr batch: error: cannot write " + file.string()), std::string::npos) << r.output;
+    EXPECT_EQ(count(r.output, "\n"), 1u) << r.output;
+    EXPECT_FALSE(fs::exists(file)) << r.output;
+  };
+  const std::string in_out = t::quote(dir / "in") + " " + t::quote(dir / "out") + kSrOptions;
+  expect_error(t::run_command(no_space + "--slurm " + t::quote(dir / "job.sh") + " " + in_out), manifest);
+  EXPECT_FALSE(fs::exists(dir / "job.sh"));
+
+  ASSERT_EQ(geosr_run("batch -q --slurm " + t::quote(dir / "job.sh") + " " + in_out).exit_code, 0);
+  expect_error(t::run_command(no_space + "--manifest " + t::quote(manifest) + " --slurm " + t::quote(dir / "job2.sh")),
+               dir / "job2.sh");
+  // The scene fails to be written, and so does the report of it.
+  const auto run = t::run_command(no_space + "--manifest " + t::quote(manifest));
+  EXPECT_NE(run.output.find("] failed " + (dir / "in" / "a.tif").string()), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("error: cannot write " + (dir / "out" / "batch_report.tsv").string()), std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(t::other_files(dir / "out", {"batch_manifest.json", "logs"}), std::vector<std::string>{});
 }
 
 TEST_F(BatchCli, HandWrittenManifestPathsAreRelativeToIt) {

@@ -25,8 +25,9 @@ namespace fs = std::filesystem;
 const std::string kLr = (t::samples() / "naip_riverside_2018_0_lr5.tif").string();
 
 // GDAL's programs with the plugin on their path; passive OpenMP threads share the 2 CI cores.
-t::CommandResult gdal(const std::string& command) {
-  return t::run_command("env GDAL_DRIVER_PATH='" GEOSR_PLUGIN_DIR "' OMP_WAIT_POLICY=PASSIVE " + command);
+// `shell` comes first (limits, traps).
+t::CommandResult gdal(const std::string& command, const std::string& shell = "") {
+  return t::run_command(shell + "env GDAL_DRIVER_PATH='" GEOSR_PLUGIN_DIR "' OMP_WAIT_POLICY=PASSIVE " + command);
 }
 t::CommandResult geosr(const std::string& args) { return t::run_command(std::string(GEOSR_BINARY) + " " + args); }
 
@@ -190,6 +191,25 @@ TEST(GdalPlugin, DiskCacheKeepsBlocksAcrossRuns) {
   ASSERT_EQ(third.exit_code, 0) << third.output;
   EXPECT_EQ(count(third.output, "denoising block"), 1);
   EXPECT_EQ(psnr(read(dir / "a.tif"), read(dir / "c.tif")), INFINITY);
+
+  // A cache that cannot keep the 780 KB block (a file-size limit of 50 KB here, a full disk alike)
+  // costs the read one warning, and leaves no truncated block to be taken for a whole one.
+  const auto limited = gdal("gdalinfo -checksum " + connection("steps=2&cache_dir=" + (dir / "full").string()),
+                            "trap '' XFSZ; ulimit -f 100; ");
+  ASSERT_EQ(limited.exit_code, 0) << limited.output;
+  EXPECT_EQ(count(limited.output, "Warning 3: GEOSR: cannot store computed blocks in cache_dir"), 1) << limited.output;
+  const auto checksums = [](const std::string& text) {
+    std::vector<std::string> found;
+    const std::regex checksum("Checksum=[0-9]+");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), checksum); it != std::sregex_iterator(); ++it)
+      found.push_back(it->str());
+    return found;
+  };
+  const auto whole = gdal("gdalinfo -checksum " + t::quote(dir / "a.tif"));
+  EXPECT_EQ(checksums(limited.output), checksums(whole.output)) << limited.output << whole.output;
+  EXPECT_EQ(checksums(whole.output).size(), 3u) << whole.output;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "full"))
+    EXPECT_FALSE(entry.is_regular_file()) << entry.path() << " left in the cache";
 }
 
 TEST(GdalPlugin, AHaloOfOneWindowHidesTheBlockEdges) {
