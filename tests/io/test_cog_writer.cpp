@@ -112,11 +112,13 @@ TEST(CogWriter, MaskBandCarriedAsInternalMask) {
   auto ds = t::open_raster(out);
   EXPECT_EQ(ds->GetRasterBand(1)->GetMaskFlags(), GMF_PER_DATASET);
   std::vector<unsigned char> mask(ds->GetRasterXSize());
-  ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Read, 0, 9, ds->GetRasterXSize(), 1, mask.data(),
-                                                ds->GetRasterXSize(), 1, GDT_Byte, 0, 0);
+  ASSERT_EQ(ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Read, 0, 9, ds->GetRasterXSize(), 1, mask.data(),
+                                                          ds->GetRasterXSize(), 1, GDT_Byte, 0, 0),
+            CE_None);
   EXPECT_EQ(mask[3], 0);
-  ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Read, 0, 10, ds->GetRasterXSize(), 1, mask.data(),
-                                                ds->GetRasterXSize(), 1, GDT_Byte, 0, 0);
+  ASSERT_EQ(ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Read, 0, 10, ds->GetRasterXSize(), 1, mask.data(),
+                                                          ds->GetRasterXSize(), 1, GDT_Byte, 0, 0),
+            CE_None);
   EXPECT_EQ(mask[3], 255);
 }
 

@@ -21,7 +21,7 @@ std::filesystem::path float_copy(const std::filesystem::path& dir, const std::fi
   auto src = t::open_raster(real);
   const int w = src->GetRasterXSize(), h = src->GetRasterYSize();
   std::vector<double> v(static_cast<size_t>(w) * h);
-  src->GetRasterBand(band)->RasterIO(GF_Read, 0, 0, w, h, v.data(), w, h, GDT_Float64, 0, 0);
+  EXPECT_EQ(src->GetRasterBand(band)->RasterIO(GF_Read, 0, 0, w, h, v.data(), w, h, GDT_Float64, 0, 0), CE_None);
   t::RasterRecipe recipe;
   recipe.width = w;
   recipe.height = h;
@@ -36,7 +36,8 @@ std::filesystem::path float_copy(const std::filesystem::path& dir, const std::fi
 cv::Mat read_float(const std::filesystem::path& path) {
   auto ds = t::open_raster(path);
   cv::Mat m(ds->GetRasterYSize(), ds->GetRasterXSize(), CV_32F);
-  ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, m.cols, m.rows, m.data, m.cols, m.rows, GDT_Float32, 0, 0);
+  EXPECT_EQ(ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, m.cols, m.rows, m.data, m.cols, m.rows, GDT_Float32, 0, 0),
+            CE_None);
   return m;
 }
 

@@ -104,7 +104,7 @@ TEST(BandSelection, PicksBandsAndRejectsOutOfRange) {
   EXPECT_EQ(source.bands()[0].index, 5);
   auto ds = t::open_raster(path);
   double v = 0;
-  ds->GetRasterBand(5)->RasterIO(GF_Read, 10, 7, 1, 1, &v, 1, 1, GDT_Float64, 0, 0);
+  ASSERT_EQ(ds->GetRasterBand(5)->RasterIO(GF_Read, 10, 7, 1, 1, &v, 1, 1, GDT_Float64, 0, 0), CE_None);
   EXPECT_NEAR(source.read({7, 8}, {10, 11}).data[0][0][0].item<double>(), model_value(v, 0, 255), 1e-6);
   try {
     RasterSource bad(path.string(), {7});
