@@ -251,7 +251,7 @@ int seg_train(const std::vector<std::string>& args) {
     } else {
       log << ",,,,,";
     }
-    log << "\n" << std::flush;
+    if (!(log << "\n").flush()) throw std::runtime_error("cannot write " + log_path.string());
     trainer.save(model_path);
     if (!io.quiet) std::cerr << line << " (" << fixed(seconds, 0) << " s)\n";
     if (time_limit > 0 && seconds >= time_limit) break;

@@ -128,6 +128,19 @@ size_t line_count(const fs::path& path) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+TEST(SegCliRun, ALogThatCannotBeWrittenStopsTraining) {
+  // /dev/full fails every write with ENOSPC, as a full disk does.
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  const fs::path run = t::scratch("seg_train_full_disk") / "run";
+  fs::create_directories(run);
+  fs::create_symlink("/dev/full", run / "train_log.csv");
+  const auto trained = geosr_run("seg train -q -b 1,2,3 --labels " + t::quote(t::samples() / "labels") +
+                                 " --width 8 --patch 64 --batch 8 --patches-per-epoch 8 --epochs 1 " +
+                                 t::quote(t::samples() / "naip_riverside_2018_0.tif") + " " + t::quote(run));
+  EXPECT_EQ(trained.exit_code, 1) << trained.output;
+  EXPECT_EQ(trained.output, "geosr seg train: error: cannot write " + (run / "train_log.csv").string() + "\n");
+}
+
 TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   const fs::path dir = t::scratch("seg_train_predict");
   const fs::path tile = t::samples() / "naip_riverside_2018_0.tif", other = t::samples() / "naip_riverside_2018_1.tif";

@@ -198,6 +198,23 @@ TEST_F(TrainLoop, TheStateAloneResumesWhenTheModelFileIsOlder) {
   for (size_t i = 0; i < ema.size(); ++i) EXPECT_TRUE(torch::equal(ema[i], straight_ema[i])) << "EMA tensor " << i;
 }
 
+TEST(TrainingRun, ALossCurveThatCannotBeWrittenStopsTheRun) {
+  // /dev/full fails every write with ENOSPC, as a full disk does.
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  const auto dir = test::scratch("curve_on_full_disk");
+  std::filesystem::create_symlink("/dev/full", dir / "train_log.csv");
+  std::ostringstream log;
+  try {
+    run_training(parse_training_args({"--chips", bundled("train.chips"), "--out", dir.string(), "--preset", "tiny",
+                                      "--patch", "40", "--batch", "2", "--max-steps", "2", "--workers", "1",
+                                      "--threads", "1"}),
+                 log);
+    ADD_FAILURE() << "trained on without its curve";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot write " + (dir / "train_log.csv").string());
+  }
+}
+
 TEST(TrainingRun, AStateWritePastTheFileSizeLimitFailsAndLeavesNothing) {
   // LibTorch's file writer met this in a destructor and ended the process (std::terminate).
   fail_writes_past_file_size_limit();

@@ -304,9 +304,13 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
       << config.trainer.accumulate << ", scale " << config.trainer.batch.scale << ", device "
       << config.trainer.device.str() << "\n";
 
-  std::ofstream curve((fs::path(config.out_dir) / "train_log.csv").string(),
-                      config.resume ? std::ios::app : std::ios::trunc);
-  if (!config.resume) curve << "step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic\n" << std::flush;
+  const std::string curve_path = (fs::path(config.out_dir) / "train_log.csv").string();
+  std::ofstream curve(curve_path, config.resume ? std::ios::app : std::ios::trunc);
+  // A curve that stops on a full disk is an error, not rows silently lost from a long run.
+  const auto write_curve = [&](const std::string& row) {
+    if (!(curve << row << "\n").flush()) throw std::runtime_error("cannot write " + curve_path);
+  };
+  if (!config.resume) write_curve("step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic");
 
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const auto metadata = [&](const ValidationScores& scores) {
@@ -336,8 +340,8 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
       log << ", PSNR " << fixed(scores.psnr, 2) << " dB (" << config.validation.sample_steps
           << "-step sample) vs bicubic " << fixed(scores.psnr_bicubic, 2) << " dB";
     log << "\n";
-    curve << trainer.steps_done() << "," << fixed(seconds_before + elapsed(), 1) << ",," << fixed(scores.loss, 5) << ","
-          << fixed(scores.psnr, 3) << "," << fixed(scores.psnr_bicubic, 3) << "\n" << std::flush;
+    write_curve(std::to_string(trainer.steps_done()) + "," + fixed(seconds_before + elapsed(), 1) + ",," +
+                fixed(scores.loss, 5) + "," + fixed(scores.psnr, 3) + "," + fixed(scores.psnr_bicubic, 3));
     return scores;
   };
 
@@ -366,8 +370,8 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
       if (config.max_steps > 0) log << "/" << config.max_steps;
       log << "  loss " << fixed(interval_loss / interval_steps, 4) << "  " << fixed(rate, 3) << " steps/s  ETA "
           << format_duration(eta) << "\n" << std::flush;
-      curve << step << "," << fixed(seconds_before + elapsed(), 1) << "," << fixed(interval_loss / interval_steps, 5)
-            << ",,,\n" << std::flush;
+      write_curve(std::to_string(step) + "," + fixed(seconds_before + elapsed(), 1) + "," +
+                  fixed(interval_loss / interval_steps, 5) + ",,,");
       interval_loss = 0.0;
       interval_steps = 0;
     }
