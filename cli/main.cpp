@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   // GDAL's own messages are folded into geosr's one-line errors instead of printed as they come.
   CPLSetErrorHandler(CPLQuietErrorHandler);
   geosr::fail_writes_past_file_size_limit();
-  return geosr::cli::guarded("", [&] {
+  const int code = geosr::cli::guarded("", [&] {
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
       usage(std::cerr);
@@ -70,4 +70,13 @@ int main(int argc, char** argv) {
     for (const auto& command : kCommands) names += std::string(names.empty() ? "" : ", ") + command.name;
     throw geosr::cli::UsageError("unknown command '" + args[0] + "' (commands: " + names + ")");
   });
+  // A report redirected to a full disk must not end as an empty file and exit 0.
+  if (!std::cout.flush()) {
+    std::string name = "geosr";
+    for (const auto& command : kCommands)
+      if (argc > 1 && std::strcmp(argv[1], command.name) == 0) name += std::string(" ") + command.name;
+    std::cerr << name << ": error: cannot write the standard output\n";
+    return code ? code : 1;
+  }
+  return code;
 }

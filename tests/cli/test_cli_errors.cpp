@@ -164,6 +164,22 @@ TEST_F(CliErrors, FileSizeLimitIsAnErrorNotAKill) {
   EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp")) << "no canvas file left";
 }
 
+TEST_F(CliErrors, AReportToAFullDiskIsAnError) {
+  // /dev/full fails every write with ENOSPC, as a full disk does; a shell redirection of a report
+  // there must not end as an empty file and exit 0.
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  for (const auto& [args, command] : std::vector<std::pair<std::string, std::string>>{
+           {"info " + t::quote(input), "info"},
+           {"sr --dry-run --steps 2 " + t::quote(input) + " " + t::quote(dir / "out.tif"), "sr"},  // the estimate
+           {"--version", ""}}) {
+    const auto result = t::run_command("{ " + geosr_cmd(args) + " > /dev/full; }");
+    EXPECT_EQ(result.exit_code, 1) << args << "\n" << result.output;
+    EXPECT_EQ(result.output, (command.empty() ? "geosr" : "geosr " + command) + ": error: cannot write the standard output\n")
+        << args;
+  }
+  EXPECT_EQ(t::other_files(dir, {"in.tif"}), std::vector<std::string>{}) << "a dry run writes nothing";
+}
+
 TEST_F(CliErrors, AllNoDataInput) {
   t::RasterRecipe recipe;
   recipe.type = GDT_Byte;
