@@ -71,12 +71,12 @@ int main(int argc, char** argv) {
     throw geosr::cli::UsageError("unknown command '" + args[0] + "' (commands: " + names + ")");
   });
   // A report redirected to a full disk must not end as an empty file and exit 0.
-  if (!std::cout.flush()) {
+  if (!std::cout.flush() && code == 0) {  // a failed command has said why already, in one line
     std::string name = "geosr";
     for (const auto& command : kCommands)
       if (argc > 1 && std::strcmp(argv[1], command.name) == 0) name += std::string(" ") + command.name;
     std::cerr << name << ": error: cannot write the standard output\n";
-    return code ? code : 1;
+    return 1;
   }
   return code;
 }

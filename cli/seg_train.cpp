@@ -214,6 +214,11 @@ int seg_train(const std::vector<std::string>& args) {
   const double earlier_seconds = new_log ? 0.0 : last_logged_seconds(log_path);
   std::ofstream log(log_path, new_log ? std::ios::trunc : std::ios::app);
   if (new_log) log << "epoch,seconds,lr,loss,val_accuracy,val_precision,val_recall,val_f1,val_iou\n";
+  // Said before the first epoch, not after hours of it.
+  const auto check_log = [&] {
+    if (!log.flush()) throw std::runtime_error("cannot write " + log_path.string());
+  };
+  check_log();
   std::string command = "geosr seg train";
   for (const auto& a : args) command += " " + a;
   const auto start = std::chrono::steady_clock::now();
@@ -251,8 +256,9 @@ int seg_train(const std::vector<std::string>& args) {
     } else {
       log << ",,,,,";
     }
-    if (!(log << "\n").flush()) throw std::runtime_error("cannot write " + log_path.string());
-    trainer.save(model_path);
+    log << "\n";
+    trainer.save(model_path);  // the epoch is kept, as best.safetensors may keep it, when the log fails
+    check_log();
     if (!io.quiet) std::cerr << line << " (" << fixed(seconds, 0) << " s)\n";
     if (time_limit > 0 && seconds >= time_limit) break;
   }

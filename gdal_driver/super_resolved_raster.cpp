@@ -41,18 +41,22 @@ std::optional<torch::Tensor> read_cached_block(const std::string& path, std::vec
 }
 
 // Written aside and renamed, so a reader never sees half a block; false when it could not be
-// stored (a full disk), and then nothing is left.
+// stored (a full disk, a failed rename), and then nothing is left.
 bool store_cached_block(const std::string& path, const torch::Tensor& y) {
   std::error_code error;
   fs::create_directories(fs::path(path).parent_path(), error);
   if (error) return false;
-  StagedFile staged(path);
-  std::ofstream out(staged.path(), std::ios::binary);
-  if (!out.write(static_cast<const char*>(y.data_ptr()), static_cast<std::streamsize>(y.numel() * y.element_size())).flush())
+  try {
+    StagedFile staged(path);
+    std::ofstream out(staged.path(), std::ios::binary);
+    out.write(static_cast<const char*>(y.data_ptr()), static_cast<std::streamsize>(y.numel() * y.element_size()));
+    out.close();
+    if (!out) return false;
+    staged.commit();
+    return true;
+  } catch (const std::exception&) {
     return false;
-  out.close();
-  staged.commit();
-  return true;
+  }
 }
 
 std::string file_stamp(const std::string& path) {

@@ -145,7 +145,8 @@ void write_safetensors(const std::string& path, const TensorMap& tensors, const 
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
     for (const auto& t : data)
       out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
-    if (!out.flush()) throw std::runtime_error("write failed: " + path);
+    out.close();  // on NFS or Lustre a full quota may first show when the file is closed
+    if (!out) throw std::runtime_error("write failed: " + path);
   }
   staged.commit();
 }

@@ -2,16 +2,26 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
 
 namespace geosr {
+namespace {
 
 namespace fs = std::filesystem;
 
+// Two threads of one process (two GDAL datasets filling one block cache) never share a staging file.
+std::string staging_name(const std::string& destination) {
+  static std::atomic<unsigned long> next{0};
+  return destination + ".geosr-" + std::to_string(::getpid()) + "-" + std::to_string(next++);
+}
+
+}  // namespace
+
 StagedFile::StagedFile(std::string destination)
-    : destination_(std::move(destination)), staging_(destination_ + ".geosr-" + std::to_string(::getpid())) {
+    : destination_(std::move(destination)), staging_(staging_name(destination_)) {
   // The rename would replace a device, a pipe or a link instead of writing through it.
   std::error_code ec;
   const auto status = fs::symlink_status(destination_, ec);

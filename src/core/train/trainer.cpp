@@ -128,8 +128,8 @@ void save_training_state(torch::serialize::OutputArchive& archive, const std::st
   } catch (const c10::Error&) {
     throw std::runtime_error(failed);
   }
-  if (!out.flush()) throw std::runtime_error(failed);
-  out.close();
+  out.close();  // on NFS or Lustre a full quota may first show when the file is closed
+  if (!out) throw std::runtime_error(failed);
   staged.commit();
 }
 
