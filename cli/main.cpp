@@ -39,9 +39,17 @@ void usage(std::ostream& out) {
          "Run 'geosr COMMAND --help' for the options of a command.\n";
 }
 
+// The command `name` names, or nullptr.
+const Command* find_command(const char* name) {
+  for (const auto& command : kCommands)
+    if (std::strcmp(name, command.name) == 0) return &command;
+  return nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const Command* chosen = argc > 1 ? find_command(argv[1]) : nullptr;
   // GDAL's own messages are folded into geosr's one-line errors instead of printed as they come.
   CPLSetErrorHandler(CPLQuietErrorHandler);
   geosr::fail_writes_past_file_size_limit();
@@ -59,12 +67,10 @@ int main(int argc, char** argv) {
       std::cout << "geosr " << geosr::kVersion << "\n";
       return 0;
     }
-    for (const auto& command : kCommands) {
-      if (args[0] == command.name) {
-        geosr::configure_threads();
-        geosr::keep_freed_memory();
-        return command.run({args.begin() + 1, args.end()});
-      }
+    if (chosen) {
+      geosr::configure_threads();
+      geosr::keep_freed_memory();
+      return chosen->run({args.begin() + 1, args.end()});
     }
     std::string names;
     for (const auto& command : kCommands) names += std::string(names.empty() ? "" : ", ") + command.name;
@@ -72,10 +78,8 @@ int main(int argc, char** argv) {
   });
   // A report redirected to a full disk must not end as an empty file and exit 0.
   if (!std::cout.flush() && code == 0) {  // a failed command has said why already, in one line
-    std::string name = "geosr";
-    for (const auto& command : kCommands)
-      if (argc > 1 && std::strcmp(argv[1], command.name) == 0) name += std::string(" ") + command.name;
-    std::cerr << name << ": error: cannot write the standard output\n";
+    std::cerr << (chosen ? std::string("geosr ") + chosen->name : std::string("geosr"))
+              << ": error: cannot write the standard output\n";
     return 1;
   }
   return code;

@@ -310,8 +310,8 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
   const auto write_curve = [&](const std::string& row) {
     if (!(curve << row << "\n").flush()) throw std::runtime_error("cannot write " + curve_path);
   };
+  if (!curve) throw std::runtime_error("cannot write " + curve_path);  // before the first step, not after hours
   if (!config.resume) write_curve("step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic");
-  if (!curve) throw std::runtime_error("cannot write " + curve_path);  // a resumed run's, before its first step
 
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const auto metadata = [&](const ValidationScores& scores) {
