@@ -2,7 +2,6 @@
 // training needs no GDAL. Values are stored as read, with the same value rule inference applies.
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <random>
 
@@ -133,7 +132,7 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
   writer->close();
   if (count == 0) throw std::runtime_error("no chips were cut (all dropped or inputs too small)");
 
-  std::ofstream sidecar(sidecar_file.path());
+  auto& sidecar = sidecar_file.stream();
   sidecar << "{\n  \"format\": \"geosr-chips\",\n  \"version\": 1,\n  \"dtype\": " << json_string(dtype_name)
           << ",\n  \"bands\": [";
   for (size_t i = 0; i < band_numbers.size(); ++i) sidecar << (i ? ", " : "") << band_numbers[i];
@@ -147,8 +146,6 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
           << ",\n  \"min_valid\": " << min_valid << ",\n  \"dropped\": " << dropped << ",\n  \"sources\": [";
   for (size_t i = 0; i < used.size(); ++i) sidecar << (i ? ",\n    " : "\n    ") << json_string(used[i]);
   sidecar << "\n  ]\n}\n";
-  sidecar.close();
-  if (!sidecar) throw std::runtime_error("cannot write " + io.dst + ".json");
   shard.commit();
   sidecar_file.commit();
   if (!io.quiet)

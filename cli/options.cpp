@@ -207,17 +207,17 @@ void check_not_input(const std::string& input, const std::string& output) {
 void write_text_file(const std::string& path, const std::string& text) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw std::runtime_error(path + " is a directory");
-  const auto write = [&](const std::string& file) {
-    std::ofstream out(file);
+  // Links (/dev/stdout), devices and pipes are written through, as a shell redirection would.
+  const auto status = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    std::ofstream out(path);
     out << text;
     out.close();  // on NFS or Lustre a full quota may first show when the file is closed
     if (!out) throw std::runtime_error("cannot write " + path);
-  };
-  // Links (/dev/stdout), devices and pipes are written through, as a shell redirection would.
-  const auto status = std::filesystem::symlink_status(path, ec);
-  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) return write(path);
+    return;
+  }
   StagedFile staged(path);
-  write(staged.path());
+  staged.stream() << text;
   staged.commit();
 }
 

@@ -48,10 +48,7 @@ bool store_cached_block(const std::string& path, const torch::Tensor& y) {
   if (error) return false;
   try {
     StagedFile staged(path);
-    std::ofstream out(staged.path(), std::ios::binary);
-    out.write(static_cast<const char*>(y.data_ptr()), static_cast<std::streamsize>(y.numel() * y.element_size()));
-    out.close();
-    if (!out) return false;
+    staged.stream().write(static_cast<const char*>(y.data_ptr()), static_cast<std::streamsize>(y.numel() * y.element_size()));
     staged.commit();
     return true;
   } catch (const std::exception&) {

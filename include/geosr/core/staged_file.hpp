@@ -3,6 +3,7 @@
 // is complete: a failure, an exception or a signal never leaves a partial file under the output
 // name, and an existing file is replaced only by a complete one.
 
+#include <fstream>
 #include <string>
 
 namespace geosr {
@@ -14,13 +15,18 @@ class StagedFile {
   StagedFile(const StagedFile&) = delete;
   StagedFile& operator=(const StagedFile&) = delete;
 
-  const std::string& path() const { return staging_; }  // where to write
+  // Where to write, for writers that open the file themselves (GDAL, chip shards).
+  const std::string& path() const { return staging_; }
   const std::string& destination() const { return destination_; }
-  void commit();  // renames the staging file to the destination
+  // The staging file opened for binary writing on first use; its errors are reported by commit().
+  std::ostream& stream();
+  // Closes and checks the stream, if one was opened, then renames the staging file to the destination.
+  void commit();
 
  private:
   std::string destination_;
   std::string staging_;
+  std::ofstream out_;
   bool committed_ = false;
 };
 

@@ -137,17 +137,12 @@ void write_safetensors(const std::string& path, const TensorMap& tensors, const 
 
   // Written aside and renamed: a reader, or a run resumed after a kill, never sees half a file.
   StagedFile staged(path);
-  {
-    std::ofstream out(staged.path(), std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + path);
-    const uint64_t header_size = header.size();
-    out.write(reinterpret_cast<const char*>(&header_size), 8);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    for (const auto& t : data)
-      out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
-    out.close();  // on NFS or Lustre a full quota may first show when the file is closed
-    if (!out) throw std::runtime_error("write failed: " + path);
-  }
+  auto& out = staged.stream();
+  const uint64_t header_size = header.size();
+  out.write(reinterpret_cast<const char*>(&header_size), 8);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  for (const auto& t : data)
+    out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
   staged.commit();
 }
 

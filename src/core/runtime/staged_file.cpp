@@ -31,11 +31,24 @@ StagedFile::StagedFile(std::string destination)
 
 StagedFile::~StagedFile() {
   if (committed_) return;
+  out_.close();
   std::error_code ec;
   fs::remove(staging_, ec);
 }
 
+std::ostream& StagedFile::stream() {
+  if (!out_.is_open()) {
+    out_.open(staging_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw std::runtime_error("cannot write " + destination_);
+  }
+  return out_;
+}
+
 void StagedFile::commit() {
+  if (out_.is_open()) {
+    out_.close();  // on NFS or Lustre a full quota may first show when the file is closed
+    if (!out_) throw std::runtime_error("cannot write " + destination_);
+  }
   std::error_code ec;
   fs::rename(staging_, destination_, ec);
   if (ec) throw std::runtime_error("cannot write " + destination_ + ": " + ec.message());

@@ -1,7 +1,6 @@
 #include "geosr/core/train/trainer.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <stdexcept>
 
 #include "geosr/core/network/autocast_guard.hpp"
@@ -115,22 +114,18 @@ void Trainer::resume(const std::string& model_path) {
 
 void save_training_state(torch::serialize::OutputArchive& archive, const std::string& model_path) {
   StagedFile staged(Trainer::state_path(model_path));
-  const std::string failed = "cannot write training state " + staged.destination();
-  std::ofstream out(staged.path(), std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error(failed);
   // LibTorch's own file writer throws a write error (a full disk, a file-size limit) from a
   // destructor, which ends the process: this writer never reports one, the stream remembers it.
   try {
+    auto& out = staged.stream();
     archive.save_to([&out](const void* data, size_t size) {
       out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
       return size;
     });
-  } catch (const c10::Error&) {
-    throw std::runtime_error(failed);
+    staged.commit();
+  } catch (const std::exception&) {
+    throw std::runtime_error("cannot write training state " + staged.destination());
   }
-  out.close();  // on NFS or Lustre a full quota may first show when the file is closed
-  if (!out) throw std::runtime_error(failed);
-  staged.commit();
 }
 
 torch::serialize::InputArchive read_training_state(const std::string& model_path, torch::optim::Optimizer& optimizer,
