@@ -19,8 +19,8 @@
 
 #include <gdal_priv.h>
 
+#include "geosr/core/interrupt.hpp"
 #include "geosr/io/cog_writer.hpp"
-#include "interrupt.hpp"
 #include "options.hpp"
 
 extern char** environ;

@@ -6,11 +6,11 @@
 #include <random>
 
 #include "commands.hpp"
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/staged_file.hpp"
 #include "geosr/core/train/chip_shard.hpp"
 #include "geosr/io/raster_source.hpp"
 #include "options.hpp"
-#include "interrupt.hpp"
 #include "raster_list.hpp"
 #include "resample_job.hpp"
 

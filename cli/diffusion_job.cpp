@@ -9,8 +9,8 @@
 #include "diffusion_scene.hpp"
 #include "distributed_job.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
+#include "geosr/core/interrupt.hpp"
 #include "geosr/io/cog_writer.hpp"
-#include "interrupt.hpp"
 #include "resample_job.hpp"
 #include "split_job.hpp"
 

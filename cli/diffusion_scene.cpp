@@ -8,12 +8,12 @@
 #include <iostream>
 
 #include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/version.hpp"
-#include "interrupt.hpp"
 #include "resample_job.hpp"
 
 namespace geosr::cli {

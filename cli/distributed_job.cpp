@@ -10,10 +10,10 @@
 #include "diffusion_scene.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/distributed/row_partition.hpp"
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/mpi/communicator.hpp"
-#include "interrupt.hpp"
 #include "resample_job.hpp"
 
 namespace geosr::cli {

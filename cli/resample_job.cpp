@@ -6,11 +6,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "geosr/core/interrupt.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/version.hpp"
-#include "interrupt.hpp"
 
 namespace geosr::cli {
 

@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <iostream>
 
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/segmentation/seg_model.hpp"
 #include "geosr/io/cog_writer.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_source.hpp"
-#include "interrupt.hpp"
 #include "seg_commands.hpp"
 #include "seg_options.hpp"
 

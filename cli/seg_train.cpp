@@ -5,14 +5,15 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/segmentation/seg_trainer.hpp"
 #include "geosr/core/train/run_settings.hpp"
 #include "geosr/core/train/trainer.hpp"
+#include "geosr/core/train/training_log.hpp"
 #include "geosr/seg/seg_samples.hpp"
 #include "raster_list.hpp"
 #include "seg_commands.hpp"
@@ -41,19 +42,6 @@ std::vector<SegSample> load_samples(const std::vector<std::string>& images, cons
     std::cerr << unlabelled << " of " << images.size() << " images have no label file in " << labels_dir
               << ": taken as background only\n";
   return samples;
-}
-
-double last_logged_seconds(const fs::path& log_path) {
-  std::ifstream in(log_path);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  const auto comma = last.find(',');
-  try {
-    return comma == std::string::npos ? 0.0 : std::stod(last.substr(comma + 1));
-  } catch (const std::exception&) {
-    return 0.0;  // only the header
-  }
 }
 
 int64_t encoder_depth(const std::string& name) {
@@ -208,17 +196,11 @@ int seg_train(const std::vector<std::string>& args) {
   if (resume) trainer.resume(model_path);
   fs::create_directories(out_dir);
 
-  const fs::path log_path = out_dir / "train_log.csv";
-  const bool new_log = !resume || !fs::exists(log_path);
+  TrainingLog log((out_dir / "train_log.csv").string(),
+                  "epoch,seconds,lr,loss,val_accuracy,val_precision,val_recall,val_f1,val_iou",
+                  resume ? trainer.epoch() : -1);
   // The log's time column counts the whole run, across --resume.
-  const double earlier_seconds = new_log ? 0.0 : last_logged_seconds(log_path);
-  std::ofstream log(log_path, new_log ? std::ios::trunc : std::ios::app);
-  if (new_log) log << "epoch,seconds,lr,loss,val_accuracy,val_precision,val_recall,val_f1,val_iou\n";
-  // Said before the first epoch, not after hours of it.
-  const auto check_log = [&] {
-    if (!log.flush()) throw std::runtime_error("cannot write " + log_path.string());
-  };
-  check_log();
+  const double earlier_seconds = log.seconds_logged();
   std::string command = "geosr seg train";
   for (const auto& a : args) command += " " + a;
   const auto start = std::chrono::steady_clock::now();
@@ -229,13 +211,26 @@ int seg_train(const std::vector<std::string>& args) {
     const auto& best = load_seg_model(best_path.string()).metadata;
     if (best.count("geosr.train.val_iou")) best_iou = std::stod(best.at("geosr.train.val_iou"));
   }
+  const InterruptGuard interrupts;
   while (trainer.epoch() < epochs) {
     const double lr = trainer.learning_rate();
-    const double loss = trainer.train_epoch();
+    double loss = 0.0;
+    try {
+      loss = trainer.train_epoch();
+    } catch (const Interrupted& stop) {
+      if (!io.quiet) std::cerr << "\n";
+      std::cerr << "geosr seg train: interrupted in epoch " << trainer.epoch() + 1 << "; "
+                << (trainer.epoch() == 0 ? "no epoch was finished"
+                                         : model_path + " holds epoch " + std::to_string(trainer.epoch()) +
+                                               " (continue with the same command and --resume)")
+                << "\n";
+      return 128 + stop.signal;
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string line = "epoch " + std::to_string(trainer.epoch()) + "/" + std::to_string(epochs) + ": loss " +
                        fixed(loss, 4) + ", lr " + fixed(lr, 5);
-    log << trainer.epoch() << "," << fixed(earlier_seconds + seconds, 1) << "," << lr << "," << loss;
+    std::ostringstream row;
+    row << trainer.epoch() << "," << fixed(earlier_seconds + seconds, 1) << "," << lr << "," << loss;
     SegModel& current = trainer.model();
     record_settings(current.metadata, settings);
     current.metadata["geosr.train.command"] = command;
@@ -246,7 +241,7 @@ int seg_train(const std::vector<std::string>& args) {
       const SegmentationScores s = evaluate_segmentation(current, val_samples, sliding, train.device);
       const ClassScores& c = s.classes.back();
       line += ", val IoU " + fixed(c.iou, 4) + " F1 " + fixed(c.f1, 4);
-      log << "," << csv(s.accuracy) << "," << csv(c.precision) << "," << csv(c.recall) << "," << csv(c.f1) << ","
+      row << "," << csv(s.accuracy) << "," << csv(c.precision) << "," << csv(c.recall) << "," << csv(c.f1) << ","
           << csv(c.iou);
       current.metadata["geosr.train.val_iou"] = fixed(c.iou, 4);
       if (c.iou > best_iou) {
@@ -254,11 +249,10 @@ int seg_train(const std::vector<std::string>& args) {
         save_seg_model(best_path.string(), current);
       }
     } else {
-      log << ",,,,,";
+      row << ",,,,,";
     }
-    log << "\n";
-    trainer.save(model_path);  // the epoch is kept, as best.safetensors may keep it, when the log fails
-    check_log();
+    log.write(row.str());  // before the save: a resumed run cuts what its checkpoint does not hold
+    trainer.save(model_path);
     if (!io.quiet) std::cerr << line << " (" << fixed(seconds, 0) << " s)\n";
     if (time_limit > 0 && seconds >= time_limit) break;
   }

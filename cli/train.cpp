@@ -22,8 +22,10 @@ int train_command(const std::vector<std::string>& args) {
       throw UsageError(e.what());
     }
     config.command_line = "geosr train " + config.command_line;
-    run_training(config, std::cout);
-    return 0;
+    const auto summary = run_training(config, std::cout);
+    if (!summary.interrupted) return 0;
+    std::cerr << "geosr train: " << interruption_text(summary) << "\n";
+    return interruption_exit_code(summary);
   });
 }
 

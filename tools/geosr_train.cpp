@@ -25,10 +25,12 @@ int main(int argc, char** argv) {
   }
   config.command_line = "geosr-train " + config.command_line;
   try {
-    geosr::run_training(config, std::cout);
+    const auto summary = geosr::run_training(config, std::cout);
+    if (!summary.interrupted) return 0;
+    std::cerr << "geosr-train: " << geosr::interruption_text(summary) << "\n";
+    return geosr::interruption_exit_code(summary);
   } catch (const std::exception& e) {
     std::cerr << "geosr-train: error: " << geosr::error_text(e) << "\n";
     return 1;
   }
-  return 0;
 }

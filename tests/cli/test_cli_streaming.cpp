@@ -73,25 +73,13 @@ TEST_F(CliStreaming, MemoryMappedCanvasAndConditionGiveTheSameBytes) {
   EXPECT_FALSE(fs::exists(dir / "none.tif"));
 }
 
-// Starts the job in the background (after the shell commands `starter`), waits (at most ~60 s) for
-// its first checkpoint, sends `signal` and returns the job's exit code.
-int interrupt_after_first_checkpoint(const std::string& command, const fs::path& checkpoint, const std::string& signal,
-                                     const fs::path& log, const std::string& starter = "") {
-  const std::string script = "( " + starter + kGeosr + " " + command + " >" + t::quote(log) + " 2>&1 & pid=$!; i=0; " +
-                             "while [ ! -f " + t::quote(checkpoint) + " ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; " +
-                             "kill -" + signal + " $pid; wait $pid; echo \"exit=$?\" )";
-  const auto r = t::run_command(script);
-  const auto at = r.output.find("exit=");
-  return at == std::string::npos ? -1 : std::stoi(r.output.substr(at + 5));
-}
-
 TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
   ASSERT_EQ(geosr_run(sr("--steps 12", dir / "whole.tif")).exit_code, 0);
   EXPECT_FALSE(fs::exists(dir / "whole.tif.geosr-checkpoint")) << "a finished run removes its checkpoint";
 
   const auto out = dir / "killed.tif";
   const auto checkpoint = dir / "killed.tif.geosr-checkpoint";
-  const int code = interrupt_after_first_checkpoint(sr("--steps 12 --checkpoint-every 2", out), checkpoint, "KILL",
+  const int code = t::interrupt_once_written(kGeosr + " " + sr("--steps 12 --checkpoint-every 2", out), checkpoint, "KILL",
                                                     dir / "killed.log");
   EXPECT_EQ(code, 128 + 9);
   ASSERT_TRUE(fs::exists(checkpoint));
@@ -120,7 +108,7 @@ TEST_F(CliStreaming, SigtermOrHangupSavesTheStateAndResumes) {
   const auto out = dir / "stopped.tif";
   const auto checkpoint = dir / "stopped.tif.geosr-checkpoint";
   // --checkpoint-every 1 only to know when the run is under way; SIGTERM then saves its own.
-  const int code = interrupt_after_first_checkpoint(sr("--steps 12 --seed 3 --checkpoint-every 1", out), checkpoint,
+  const int code = t::interrupt_once_written(kGeosr + " " + sr("--steps 12 --seed 3 --checkpoint-every 1", out), checkpoint,
                                                     "TERM", dir / "stopped.log");
   EXPECT_EQ(code, 128 + 15);
   const std::string log = t::file_bytes(dir / "stopped.log");
@@ -131,13 +119,13 @@ TEST_F(CliStreaming, SigtermOrHangupSavesTheStateAndResumes) {
   EXPECT_EQ(t::file_bytes(out), t::file_bytes(dir / "whole.tif"));
 
   // A closed terminal stops the run the same way; started under nohup (the hangup ignored), it runs on.
-  EXPECT_EQ(interrupt_after_first_checkpoint(sr("--steps 12 --seed 3 --checkpoint-every 1", dir / "hung.tif"),
+  EXPECT_EQ(t::interrupt_once_written(kGeosr + " " + sr("--steps 12 --seed 3 --checkpoint-every 1", dir / "hung.tif"),
                                              dir / "hung.tif.geosr-checkpoint", "HUP", dir / "hung.log"),
             128 + 1);
   EXPECT_NE(t::file_bytes(dir / "hung.log").find("interrupted after step"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "hung.tif.geosr-checkpoint"));
   EXPECT_FALSE(fs::exists(dir / "hung.tif"));
-  EXPECT_EQ(interrupt_after_first_checkpoint(sr("--steps 12 --seed 3 --checkpoint-every 1", dir / "nohup.tif"),
+  EXPECT_EQ(t::interrupt_once_written(kGeosr + " " + sr("--steps 12 --seed 3 --checkpoint-every 1", dir / "nohup.tif"),
                                              dir / "nohup.tif.geosr-checkpoint", "HUP", dir / "nohup.log", "trap '' HUP; "),
             0);
   EXPECT_EQ(t::file_bytes(dir / "nohup.tif"), t::file_bytes(dir / "whole.tif"));

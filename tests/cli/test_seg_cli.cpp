@@ -4,6 +4,8 @@
 // prediction, georeferencing); one-line errors.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "gdal_fixtures.hpp"
 #include "geosr/seg/labels.hpp"
 
@@ -139,6 +141,29 @@ TEST(SegCliRun, ALogThatCannotBeWrittenStopsTraining) {
                                  t::quote(t::samples() / "naip_riverside_2018_0.tif") + " " + t::quote(run));
   EXPECT_EQ(trained.exit_code, 1) << trained.output;
   EXPECT_EQ(trained.output, "geosr seg train: error: cannot write " + (run / "train_log.csv").string() + "\n");
+}
+
+TEST(SegCliRun, ASignalStopsTrainingAtTheLastSavedEpoch) {
+  const fs::path dir = t::scratch("seg_train_stopped"), run = dir / "run";
+  const std::string train = std::string(GEOSR_BINARY) + " seg train -q -b 1,2,3 --labels " +
+                            t::quote(t::samples() / "labels") + " --width 8 --patch 64 --batch 8 " +
+                            "--patches-per-epoch 8 " + t::quote(t::samples() / "naip_riverside_2018_0.tif") + " " +
+                            t::quote(run);
+  const int code = t::interrupt_once_written(train + " --epochs 100000", run / "model.safetensors", "TERM",
+                                             dir / "stopped.log");
+  EXPECT_EQ(code, 128 + 15);
+  const std::string said = t::file_bytes(dir / "stopped.log");
+  const std::regex stopped("geosr seg train: interrupted in epoch ([0-9]+); " + (run / "model.safetensors").string() +
+                           " holds epoch ([0-9]+) \\(continue with the same command and --resume\\)\n");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(said, m, stopped)) << said;
+  const int saved = std::stoi(m[2]);
+  EXPECT_EQ(std::stoi(m[1]), saved + 1);
+  EXPECT_EQ(line_count(run / "train_log.csv"), 1u + saved) << "header and the saved epochs";
+  const auto resumed = geosr_run(train.substr(std::string(GEOSR_BINARY).size() + 1) + " --resume --epochs " +
+                                 std::to_string(saved + 1));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(line_count(run / "train_log.csv"), 2u + saved);
 }
 
 TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {

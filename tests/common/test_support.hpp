@@ -59,4 +59,18 @@ inline CommandResult run_command(const std::string& command_line) {
 
 inline std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
+// Starts `command_line` in the background (after the shell commands `starter`), its output going
+// to `log`, waits (at most ~60 s) for `file` to appear, sends `signal` ("TERM", "KILL") and returns
+// the job's exit code.
+inline int interrupt_once_written(const std::string& command_line, const std::filesystem::path& file,
+                                  const std::string& signal, const std::filesystem::path& log,
+                                  const std::string& starter = "") {
+  const std::string script = "( " + starter + command_line + " >" + quote(log) + " 2>&1 & pid=$!; i=0; " +
+                             "while [ ! -f " + quote(file) + " ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; " +
+                             "kill -" + signal + " $pid; wait $pid; echo \"exit=$?\" )";
+  const auto r = run_command(script);
+  const auto at = r.output.find("exit=");
+  return at == std::string::npos ? -1 : std::stoi(r.output.substr(at + 5));
+}
+
 }  // namespace geosr::test

@@ -2,10 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "geosr/core/network/model_file.hpp"
+#include "geosr/core/network/safetensors.hpp"
+#include "geosr/core/train/chip_shard.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/train/trainer.hpp"
 #include "geosr/core/train/training_run.hpp"
@@ -230,6 +237,119 @@ TEST(TrainingRun, AStateWritePastTheFileSizeLimitFailsAndLeavesNothing) {
   }
   EXPECT_NE(error.find("cannot write training state"), std::string::npos) << error;
   EXPECT_TRUE(std::filesystem::is_empty(dir)) << "no partial or staged file";
+}
+
+std::vector<std::string> lines_of(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A curve row without its seconds column, which differs between runs.
+std::string without_seconds(const std::string& row) {
+  const auto first = row.find(','), second = row.find(',', first + 1);
+  return row.substr(0, first) + row.substr(second);
+}
+
+void on_signal_after_the_run(int) {}
+
+TEST(TrainingRun, ASignalSavesTheRunWhereItStoppedAndResumeContinuesExactly) {
+  const auto dir = test::scratch("interrupted");
+  const auto run = [&](const std::string& name, const std::string& max_steps, bool resume) {
+    std::vector<std::string> args = {"--chips", bundled("train.chips"), "--out", (dir / name).string(),
+                                     "--preset", "tiny", "--patch", "40", "--batch", "2", "--max-steps", max_steps,
+                                     "--checkpoint-every", "1000", "--log-every", "1", "--workers", "1",
+                                     "--threads", "1"};
+    if (resume) args.push_back("--resume");
+    std::ostringstream log;
+    return run_training(parse_training_args(args), log);
+  };
+  // A SIGTERM that comes after the run has put back this handler must not end the test.
+  struct sigaction quiet {}, before {};
+  quiet.sa_handler = on_signal_after_the_run;
+  sigaction(SIGTERM, &quiet, &before);
+  std::atomic<bool> stop_waiting{false};
+  std::thread killer([&] {  // as `kill` from a shell, once the run has logged two steps
+    while (!stop_waiting && lines_of(dir / "stopped" / "train_log.csv").size() < 3)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!stop_waiting) ::kill(::getpid(), SIGTERM);
+  });
+  const auto stopped = run("stopped", "100000", false);
+  stop_waiting = true;
+  killer.join();
+  sigaction(SIGTERM, &before, nullptr);
+
+  ASSERT_EQ(stopped.interrupted, SIGTERM);
+  const int64_t at = stopped.steps;
+  ASSERT_GE(at, 2);
+  EXPECT_EQ(interruption_text(stopped), "interrupted at step " + std::to_string(at) + "; saved to " +
+                                            stopped.model_path + " (continue with the same command and --resume)");
+  EXPECT_EQ(interruption_exit_code(stopped), 128 + SIGTERM);
+  Metadata metadata;
+  load_model(stopped.model_path, &metadata);
+  EXPECT_EQ(metadata.at("geosr.train.steps"), std::to_string(at)) << "saved where it stopped, not at a checkpoint";
+
+  // A run killed outright after its checkpoint leaves rows of steps that run again on resume.
+  std::ofstream(dir / "stopped" / "train_log.csv", std::ios::app) << at + 1 << ",9.9,0.12345,,,\n";
+  const std::string total = std::to_string(at + 3);
+  ASSERT_EQ(run("stopped", total, true).steps, at + 3);
+  ASSERT_EQ(run("straight", total, false).steps, at + 3);
+
+  const auto resumed = read_safetensors((dir / "stopped" / "model.safetensors").string()).tensors;
+  const auto straight = read_safetensors((dir / "straight" / "model.safetensors").string()).tensors;
+  ASSERT_EQ(resumed.size(), straight.size());
+  for (const auto& [name, tensor] : straight) EXPECT_TRUE(torch::equal(resumed.at(name), tensor)) << name;
+  auto resumed_rows = lines_of(dir / "stopped" / "train_log.csv"), straight_rows = lines_of(dir / "straight" / "train_log.csv");
+  ASSERT_EQ(resumed_rows.size(), straight_rows.size()) << "one row per step, none twice";
+  for (size_t i = 0; i < straight_rows.size(); ++i)
+    EXPECT_EQ(without_seconds(resumed_rows[i]), without_seconds(straight_rows[i])) << "row " << i;
+}
+
+// Chips of another band list or count are refused before the first step, not at the first
+// validation or silently.
+TEST(TrainingRun, ChipsOfOtherBandsAreRefusedBeforeTraining) {
+  const auto dir = test::scratch("other_bands");
+  const auto sidecar = [&](const std::string& name, const std::string& bands) {
+    std::filesystem::copy_file(bundled("train.chips"), dir / name);
+    std::ofstream(dir / (name + ".json")) << "{\"format\": \"geosr-chips\", \"bands\": [" << bands << "]}\n";
+    return (dir / name).string();
+  };
+  const std::string rgb = sidecar("rgb.chips", "1, 2, 3"), cir = sidecar("cir.chips", "4, 3, 2");
+  ChipShardInfo info;
+  const auto chips = read_chip_shard(bundled("val.chips"), &info);
+  {
+    ChipShardInfo four_bands = info;
+    four_bands.channels = 4;
+    ChipShardWriter four((dir / "four.chips").string(), four_bands);
+    for (int64_t i = 0; i < chips.size(0); ++i) four.append(torch::cat({chips[i], chips[i].narrow(0, 0, 1)}));
+  }
+  const auto train = [&](const std::string& out, const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"--out", (dir / out).string(), "--patch", "40", "--batch", "2",
+                                     "--max-steps", "1", "--workers", "1", "--threads", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::ostringstream log;
+    try {
+      run_training(parse_training_args(args), log);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(train("four", {"--chips", rgb, "--val-chips", (dir / "four.chips").string()}),
+            "validation chips have 4 bands, training chips 3");
+  EXPECT_EQ(train("mixed", {"--chips", rgb + "," + cir}),
+            "chips " + cir + " hold bands 4,3,2 but " + rgb + " holds bands 1,2,3 (train on chips of one band list)");
+  EXPECT_FALSE(std::filesystem::exists(dir / "four")) << "nothing written for a refused run";
+  EXPECT_FALSE(std::filesystem::exists(dir / "mixed"));
+
+  ASSERT_EQ(train("run", {"--chips", rgb}), "");
+  Metadata metadata;
+  load_model((dir / "run" / "model.safetensors").string(), &metadata);
+  EXPECT_EQ(metadata.at("geosr.bands"), "1,2,3");
+  EXPECT_NE(train("run", {"--chips", cir, "--max-steps", "2", "--resume"}).find("trained with chips of bands 1,2,3, not 4,3,2"),
+            std::string::npos);
+  EXPECT_EQ(train("run", {"--chips", rgb, "--max-steps", "2", "--resume"}), "");
 }
 
 TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {

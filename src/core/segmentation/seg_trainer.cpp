@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "geosr/core/grid/reflect_pad.hpp"
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/network/autocast_guard.hpp"
 #include "geosr/core/network/module_tensors.hpp"
 #include "geosr/core/train/chip_dataset.hpp"
@@ -121,6 +122,7 @@ double SegTrainer::train_epoch() {
   int64_t batches = 0;
   const int64_t patches = patches_per_epoch();
   for (int64_t done = 0; done < patches; done += options_.batch) {
+    if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
     const PatchBatch batch = draw_patches(*train_, options_.patch, options_.batch, rng);
     const auto input = model_.normalize(batch.images).to(options_.device);
     const auto labels = batch.labels.to(options_.device);

@@ -13,8 +13,10 @@
 
 #include "../network/json.hpp"
 #include "geosr/core/inference/diffusion_setup.hpp"
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/train/run_settings.hpp"
+#include "geosr/core/train/training_log.hpp"
 
 namespace geosr {
 namespace {
@@ -87,15 +89,33 @@ std::string sidecar_bands(const std::string& shard) {
   }
 }
 
+// The band list every shard's sidecar names; shards cut from other bands would train one network
+// on mixed inputs.
+std::string common_bands(const std::vector<std::string>& shards) {
+  std::string bands, first;
+  for (const auto& shard : shards) {
+    const std::string b = sidecar_bands(shard);
+    if (b.empty()) continue;
+    if (bands.empty()) {
+      bands = b;
+      first = shard;
+    } else if (b != bands) {
+      throw std::runtime_error("chips " + shard + " hold bands " + b + " but " + first + " holds bands " + bands +
+                               " (train on chips of one band list)");
+    }
+  }
+  return bands;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
   return out;
 }
 
-std::vector<RunSetting> run_settings(const TrainingConfig& c) {
+std::vector<RunSetting> run_settings(const TrainingConfig& c, const std::string& bands) {
   const TrainerOptions& t = c.trainer;
-  return {
+  std::vector<RunSetting> settings = {
       {"geosr.scale", "--scale", std::to_string(t.batch.scale)},
       {"geosr.schedule", "the schedule", c.schedule.to_json()},
       {"geosr.train.patch", "--patch", std::to_string(t.batch.patch)},
@@ -106,6 +126,8 @@ std::vector<RunSetting> run_settings(const TrainingConfig& c) {
       {"geosr.train.ema_decay", "--ema-decay", setting_value(t.ema_decay)},
       {"geosr.train.seed", "--seed", std::to_string(t.seed)},
   };
+  if (!bands.empty()) settings.push_back({"geosr.bands", "chips of bands", bands});
+  return settings;
 }
 
 }  // namespace
@@ -261,6 +283,13 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
   auto train = std::make_shared<const ChipDataset>(config.train_chips);
   std::shared_ptr<const ChipDataset> val;
   if (!config.val_chips.empty()) val = std::make_shared<const ChipDataset>(config.val_chips);
+  // Found now, not at the first validation hundreds of steps in.
+  if (val && val->channels() != train->channels())
+    throw std::runtime_error("validation chips have " + std::to_string(val->channels()) + " bands, training chips " +
+                             std::to_string(train->channels()));
+  std::vector<std::string> all_chips = config.train_chips;
+  all_chips.insert(all_chips.end(), config.val_chips.begin(), config.val_chips.end());
+  const std::string bands = common_bands(all_chips);
   const ChipShardInfo shard = read_chip_shard_info(config.train_chips.front());
 
   const NoiseSchedule schedule = config.schedule.make();
@@ -281,7 +310,7 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
     throw std::runtime_error("--patch " + std::to_string(config.trainer.batch.patch) + " must be divisible by " +
                              std::to_string(multiple) + " for this network");
 
-  const std::vector<RunSetting> settings = run_settings(config);
+  const std::vector<RunSetting> settings = run_settings(config, bands);
   if (config.resume) {
     if (!config.preset.empty() &&
         UNetConfig::preset(config.preset, static_cast<int>(train->channels())).to_json() != model->config().to_json())
@@ -304,14 +333,8 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
       << config.trainer.accumulate << ", scale " << config.trainer.batch.scale << ", device "
       << config.trainer.device.str() << "\n";
 
-  const std::string curve_path = (fs::path(config.out_dir) / "train_log.csv").string();
-  std::ofstream curve(curve_path, config.resume ? std::ios::app : std::ios::trunc);
-  // A curve that stops on a full disk is an error, not rows silently lost from a long run.
-  const auto write_curve = [&](const std::string& row) {
-    if (!(curve << row << "\n").flush()) throw std::runtime_error("cannot write " + curve_path);
-  };
-  if (!curve) throw std::runtime_error("cannot write " + curve_path);  // before the first step, not after hours
-  if (!config.resume) write_curve("step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic");
+  TrainingLog curve((fs::path(config.out_dir) / "train_log.csv").string(),
+                    "step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic", config.resume ? trainer.steps_done() : -1);
 
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const auto metadata = [&](const ValidationScores& scores) {
@@ -319,7 +342,6 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
     record_settings(m, settings);
     m["geosr.value_scale"] = json::number(shard.value_scale);
     m["geosr.value_offset"] = json::number(shard.value_offset);
-    if (const auto bands = sidecar_bands(config.train_chips.front()); !bands.empty()) m["geosr.bands"] = bands;
     m["geosr.train.steps"] = std::to_string(trainer.steps_done());
     m["geosr.train.seconds"] = fixed(seconds_before + elapsed(), 1);
     m["geosr.train.chips"] = join(config.train_chips);
@@ -341,7 +363,7 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
       log << ", PSNR " << fixed(scores.psnr, 2) << " dB (" << config.validation.sample_steps
           << "-step sample) vs bicubic " << fixed(scores.psnr_bicubic, 2) << " dB";
     log << "\n";
-    write_curve(std::to_string(trainer.steps_done()) + "," + fixed(seconds_before + elapsed(), 1) + ",," +
+    curve.write(std::to_string(trainer.steps_done()) + "," + fixed(seconds_before + elapsed(), 1) + ",," +
                 fixed(scores.loss, 5) + "," + fixed(scores.psnr, 3) + "," + fixed(scores.psnr_bicubic, 3));
     return scores;
   };
@@ -356,7 +378,8 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
     if (config.max_steps > 0 && trainer.steps_done() >= config.max_steps) return true;
     return config.time_limit_s > 0 && elapsed() >= config.time_limit_s;
   };
-  while (!done()) {
+  const InterruptGuard interrupts;
+  while (!done() && !InterruptGuard::received()) {
     const double loss = trainer.step();
     summary.last_loss = loss;
     interval_loss += loss;
@@ -371,7 +394,7 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
       if (config.max_steps > 0) log << "/" << config.max_steps;
       log << "  loss " << fixed(interval_loss / interval_steps, 4) << "  " << fixed(rate, 3) << " steps/s  ETA "
           << format_duration(eta) << "\n" << std::flush;
-      write_curve(std::to_string(step) + "," + fixed(seconds_before + elapsed(), 1) + "," +
+      curve.write(std::to_string(step) + "," + fixed(seconds_before + elapsed(), 1) + "," +
                   fixed(interval_loss / interval_steps, 5) + ",,,");
       interval_loss = 0.0;
       interval_steps = 0;
@@ -383,12 +406,20 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
     }
   }
   const int64_t step = trainer.steps_done();
-  if (val && step % config.val_every != 0) summary.validation = run_validation();
+  summary.interrupted = InterruptGuard::received();
+  // An interrupted run is saved where it stopped, so --resume repeats no step; validation waits.
+  if (val && step % config.val_every != 0 && !summary.interrupted) summary.validation = run_validation();
   if (step % config.checkpoint_every != 0 || step == first_step) trainer.save(model_path, metadata(summary.validation));
   summary.steps = step;
   summary.seconds = elapsed();
-  log << "done: " << step << " steps in " << format_duration(summary.seconds) << ", model " << model_path << "\n";
+  if (!summary.interrupted)
+    log << "done: " << step << " steps in " << format_duration(summary.seconds) << ", model " << model_path << "\n";
   return summary;
+}
+
+std::string interruption_text(const TrainingSummary& summary) {
+  return "interrupted at step " + std::to_string(summary.steps) + "; saved to " + summary.model_path +
+         " (continue with the same command and --resume)";
 }
 
 }  // namespace geosr

@@ -46,6 +46,8 @@ class SegTrainer {
   SegTrainer(SegModel model, std::shared_ptr<const std::vector<SegSample>> train, SegTrainOptions options);
 
   // One epoch at learning_rate(); returns the mean loss. Patches depend only on (seed, epoch).
+  // Throws Interrupted at the first batch after a signal an InterruptGuard caught: the epoch is not
+  // counted, and the trainer is no longer fit to save (resume from the last checkpoint).
   double train_epoch();
   int64_t epoch() const { return epoch_; }
   int64_t patches_per_epoch() const;

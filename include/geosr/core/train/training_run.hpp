@@ -45,8 +45,14 @@ struct TrainingSummary {
   double last_loss = 0.0;
   ValidationScores validation;  // zeros when there are no validation chips
   std::string model_path;
+  int interrupted = 0;  // SIGINT, SIGTERM or SIGHUP that stopped the run early, saved at `steps`; or 0
 };
 
+// Stops at the first step after SIGINT, SIGTERM or SIGHUP, saved (summary.interrupted says which).
 TrainingSummary run_training(const TrainingConfig& config, std::ostream& log);
+
+// What a stopped run tells its user, and the exit code a shell expects of it (128 + the signal).
+std::string interruption_text(const TrainingSummary& summary);
+inline int interruption_exit_code(const TrainingSummary& summary) { return 128 + summary.interrupted; }
 
 }  // namespace geosr

@@ -3,7 +3,7 @@
 // its checkpoint and exits with 128 + the signal number, as a shell expects of an interrupted
 // program. A signal ignored when the job started (nohup) stays ignored.
 
-namespace geosr::cli {
+namespace geosr {
 
 class InterruptGuard {
  public:
@@ -21,4 +21,4 @@ struct Interrupted {
   int signal;
 };
 
-}  // namespace geosr::cli
+}  // namespace geosr

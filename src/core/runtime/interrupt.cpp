@@ -1,9 +1,9 @@
-#include "interrupt.hpp"
+#include "geosr/core/interrupt.hpp"
 
 #include <csignal>
 #include <iterator>
 
-namespace geosr::cli {
+namespace geosr {
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
@@ -34,4 +34,4 @@ InterruptGuard::~InterruptGuard() {
 
 int InterruptGuard::received() { return g_signal; }
 
-}  // namespace geosr::cli
+}  // namespace geosr
