@@ -28,7 +28,9 @@ std::vector<NamedInput> named_inputs(const std::string& src, const std::string& 
     for (auto& raster : list_json_rasters(src, asset)) {
       // GDAL paths past the query string: "/vsicurl/https://host/scene.tif?token=..." is scene.
       const std::string name = raster.name.empty() ? fs::path(raster.path.substr(0, raster.path.find('?'))).stem().string() : raster.name;
-      inputs.push_back({raster.path, name});
+      // A manifest is read from anywhere (a Slurm job's folder): local paths are made absolute.
+      const bool local = raster.path.front() != '/';
+      inputs.push_back({local ? fs::absolute(raster.path).lexically_normal().string() : raster.path, name});
     }
     return inputs;
   }

@@ -133,7 +133,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
               {"version", kVersion}};
 
   spec = output_spec_for(source, width, height);
-  spec.metadata = diffusion_metadata(job, setup);
+  spec.metadata.merge(diffusion_metadata(job, setup));
   spec.creation_options = io.creation_options;
   spec.overwrite = io.overwrite;
 }

@@ -29,7 +29,7 @@ const Command kCommands[] = {
     {"eval", "compare candidates with the HR reference (--reference, --candidate; docs/eval.md)", geosr::cli::eval_command},
     {"vrt", "write a VRT whose bands super-resolve SRC through the GDAL plugin's geosr_sr pixel function", geosr::cli::vrt_command},
     {"batch", "super-resolve many scenes: local workers or a Slurm job array, finished ones skipped (docs/batch.md)", geosr::cli::batch_command},
-    {"seg", "segmentation check: 'seg eval' scores class rasters against labels (docs/segmentation.md)", geosr::cli::seg_command},
+    {"seg", "segmentation: 'seg train', 'seg predict' and 'seg eval' against labels, on LR, HR or SR rasters (docs/segmentation.md)", geosr::cli::seg_command},
 };
 
 void usage(std::ostream& out) {

@@ -18,8 +18,10 @@ namespace geosr::cli {
 std::vector<std::vector<std::string>> take_option(std::vector<std::string>& args, const std::string& name,
                                                   size_t count) {
   std::vector<std::vector<std::string>> found;
+  // "-tr" as GDAL's utilities spell it, like every other long option (Boost's long disguise).
+  const std::string disguised = name.rfind("--", 0) == 0 ? name.substr(1) : name;
   for (size_t i = 0; i < args.size();) {
-    if (args[i] != name) {
+    if (args[i] != name && args[i] != disguised) {
       ++i;
       continue;
     }

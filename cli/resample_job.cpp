@@ -34,7 +34,7 @@ std::map<std::string, std::string> resample_metadata(const ResampleJob& job) {
 
 OutputSpec resample_output_spec(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
   OutputSpec spec = output_spec_for(source, job.width, job.height);
-  spec.metadata = resample_metadata(job);
+  spec.metadata.merge(resample_metadata(job));
   spec.creation_options = io.creation_options;
   spec.overwrite = io.overwrite;
   return spec;

@@ -7,6 +7,8 @@
 
 #include "commands.hpp"
 #include "geosr/io/cog_writer.hpp"
+#include "geosr/io/output_spec.hpp"
+#include "geosr/io/raster_source.hpp"
 #include "sr_request.hpp"
 
 namespace geosr::cli {
@@ -90,6 +92,8 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   if (request.method != "bicubic" && request.method != "diffusion") {
     throw UsageError("unknown method '" + request.method + "' (available: bicubic, diffusion)");
   }
+  // Only "--tr=X" is left for Boost's (help-only) entry: two values cannot follow an "=".
+  if (values.count("tr")) throw UsageError("--tr takes two values: --tr XRES YRES");
   if (values.count("scale") && !tr.empty()) throw UsageError("give either --scale or --tr, not both");
   if (tr.size() > 1) throw UsageError("--tr given more than once");
   if (values.count("scale")) check_scale(values["scale"].as<double>(), "--scale");
@@ -158,16 +162,23 @@ SrOutputForecast::SrOutputForecast(const SrRequest& request) : request_(request)
   settings.precision = "fp32";
   const DiffusionSetup setup = prepare_settings(settings);
   diffusion_scale_ = setup.scale;
+  diffusion_channels_ = setup.channels;
   diffusion_metadata_ = diffusion_metadata(request_.diffusion, setup);
 }
 
 SrOutput SrOutputForecast::operator()(const std::string& src) const {
-  const RasterSource source(src);
+  IoOptions io = request_.io;
+  io.src = src;
   if (request_.method == "diffusion") {
-    return {source.width() * diffusion_scale_, source.height() * diffusion_scale_, diffusion_metadata_};
+    const RasterSource source = open_model_input(src, io.bands, io.in_ranges, diffusion_channels_, "-b");
+    const int64_t width = source.width() * diffusion_scale_, height = source.height() * diffusion_scale_;
+    auto metadata = output_spec_for(source, width, height).metadata;
+    metadata.merge(std::map<std::string, std::string>(diffusion_metadata_));
+    return {width, height, metadata};
   }
+  const RasterSource source(src, io.bands, io.in_ranges);
   const ResampleJob job = bicubic_job(request_, source);
-  return {job.width, job.height, resample_metadata(job)};
+  return {job.width, job.height, resample_output_spec(job, source, io).metadata};
 }
 
 int sr_command(const std::vector<std::string>& arguments) {

@@ -47,6 +47,7 @@ class SrOutputForecast {
  private:
   SrRequest request_;
   int64_t diffusion_scale_ = 0;
+  int64_t diffusion_channels_ = 0;
   std::map<std::string, std::string> diffusion_metadata_;
 };
 

@@ -134,10 +134,14 @@ GDALDataset* GeosrDataset::Open(GDALOpenInfo* info) {
     const bool descriptor = !STARTS_WITH_CI(info->pszFilename, "GEOSR:");
     const Connection connection = parse_connection(info->pszFilename, descriptor, info->papszOpenOptions);
     auto dataset = std::make_unique<GeosrDataset>();
-    dataset->raster_ = std::make_unique<SuperResolvedRaster>(connection);
-    SuperResolvedRaster& raster = *dataset->raster_;
     dataset->lr_.reset(GDALDataset::Open(connection.source.c_str(), GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR));
     if (!dataset->lr_) throw std::runtime_error("cannot open " + connection.source);
+    // "GEOSR:desc.json" would super-resolve the descriptor's output a second time (25 times larger).
+    if (const GDALDriver* driver = dataset->lr_->GetDriver(); driver && EQUAL(driver->GetDescription(), "GEOSR"))
+      throw std::runtime_error("the source " + connection.source +
+                               " is super-resolved by GEOSR already (open a descriptor without GEOSR:)");
+    dataset->raster_ = std::make_unique<SuperResolvedRaster>(connection);
+    SuperResolvedRaster& raster = *dataset->raster_;
     dataset->nRasterXSize = static_cast<int>(raster.width());
     dataset->nRasterYSize = static_cast<int>(raster.height());
     if (const auto& gt = raster.source().geotransform()) {

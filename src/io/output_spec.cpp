@@ -1,5 +1,7 @@
 #include "geosr/io/output_spec.hpp"
 
+#include <cstdio>
+
 #include "geosr/io/raster_source.hpp"
 
 namespace geosr {
@@ -9,7 +11,12 @@ OutputSpec output_spec_for(const RasterSource& source, int64_t width, int64_t he
   spec.width = width;
   spec.height = height;
   spec.type = source.data_type();
+  std::string bands, ranges;
   for (const auto& band : source.bands()) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%.15g,%.15g", band.range.lo, band.range.hi);
+    bands += (bands.empty() ? "" : ",") + std::to_string(band.index);
+    ranges += (ranges.empty() ? "" : ";") + std::string(range);
     spec.ranges.push_back(band.range);
     spec.colors.push_back(band.color);
     spec.descriptions.push_back(band.description);
@@ -21,6 +28,7 @@ OutputSpec output_spec_for(const RasterSource& source, int64_t width, int64_t he
   }
   spec.crs_wkt = source.crs_wkt();
   spec.mask = source.has_invalid_pixels() && !spec.nodata;
+  spec.metadata = {{"GEOSR_BANDS", bands}, {"GEOSR_IN_RANGE", ranges}};
   return spec;
 }
 

@@ -10,6 +10,7 @@
 #include <gdal_utils.h>
 
 #include "gdal_fixtures.hpp"
+#include "geosr/core/network/safetensors.hpp"
 
 namespace {
 
@@ -103,6 +104,32 @@ TEST_F(BatchCli, CorruptSceneIsReportedOthersFinishAndRerunSkipsThem) {
   EXPECT_EQ(metadata(dir / "out" / "a.tif", "GEOSR_SEED"), "7");
 }
 
+TEST_F(BatchCli, EverySettingThatChangesThePixelsRedoesTheScenes) {
+  crop("a.tif", 0, 0);
+  // Another model under the bundled model's name, as retraining in place leaves it.
+  const fs::path bundled = t::samples() / "models" / "naip-rgb-x5-tiny.safetensors";
+  const fs::path retrained = dir / "retrained" / bundled.filename();
+  fs::create_directories(retrained.parent_path());
+  auto model = geosr::read_safetensors(bundled.string());
+  model.metadata["geosr.train.steps"] += "0";
+  geosr::write_safetensors(retrained.string(), model.tensors, model.metadata);
+
+  const std::string command = "batch " + t::quote(dir / "in") + " " + t::quote(dir / "out") + kSrOptions;
+  ASSERT_EQ(geosr_run(command).exit_code, 0);
+  const std::string tags = metadata(dir / "out" / "a.tif", "GEOSR_BANDS") + " " +
+                           metadata(dir / "out" / "a.tif", "GEOSR_IN_RANGE") + " " +
+                           metadata(dir / "out" / "a.tif", "GEOSR_WEIGHTS");
+  EXPECT_EQ(tags, "1,2,3 0,255;0,255;0,255 cone");
+  for (const std::string& changed : {" --model " + t::quote(retrained), std::string(" --weights uniform"),
+                                     std::string(" -b 3,2,1"), std::string(" --in-range 0,200"),
+                                     std::string(" --sampler ddim --eta 0.5")}) {
+    const auto redone = geosr_run(command + changed);
+    EXPECT_NE(redone.output.find("1 scenes: 1 done, 0 skipped"), std::string::npos) << changed << ": " << redone.output;
+    const auto again = geosr_run(command + changed);
+    EXPECT_NE(again.output.find("1 scenes: 0 done, 1 skipped"), std::string::npos) << changed << ": " << again.output;
+  }
+}
+
 TEST_F(BatchCli, SlurmScriptIsValidAndItsArrayTaskRunsOneTask) {
   crop("a.tif", 0, 0);
   crop("b.tif", 20, 20);
@@ -182,6 +209,12 @@ TEST_F(BatchCli, JsonListsOfHrefsAndStacItems) {
                     {"/vsis3/bucket/two.tif", (out / "scene-two.tif").string()}}));
   ASSERT_EQ(geosr_run(items + "--asset thumbnail " + t::quote(out)).exit_code, 0);
   EXPECT_EQ(manifest_scenes(out / "batch_manifest.json")[1].first, (dir / "two.png").string());
+  // A list named by a relative path still gives absolute inputs: the manifest is read from elsewhere.
+  const auto relative = t::run_command("cd " + t::quote(dir.parent_path()) + " && " + kGeosr + " batch -q --slurm " +
+                                       t::quote(dir / "job.sh") + " " + t::quote(dir.filename() / "items.json") + " " +
+                                       t::quote(out));
+  ASSERT_EQ(relative.exit_code, 0) << relative.output;
+  EXPECT_EQ(manifest_scenes(out / "batch_manifest.json")[0].first, (dir / "one.tif").string());
   const auto missing = geosr_run(items + "--asset nir " + t::quote(out));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("item 'scene-one' has no asset 'nir'"), std::string::npos) << missing.output;

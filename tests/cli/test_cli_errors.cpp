@@ -202,6 +202,7 @@ TEST_F(CliErrors, UsageErrors) {
   EXPECT_EQ(t::run_command(geosr_cmd("")).exit_code, 2);
   EXPECT_EQ(t::run_command(geosr_cmd("frobnicate a b")).exit_code, 2);
   for (const std::string& args : {sr("--scale 2 --bogus", input), sr("", input), sr("--scale 2 --tr 1 1", input),
+                                  sr("--scale 2 -tr 1 1", input), sr("--tr=1", input),
                                   any_sr("--scale 2 --method nearest", input),
                                   sr("--scale 2 --in-range 5,1", input), sr("--scale 2 -co NOEQUALS", input),
                                   sr("--scale 2 -co COMPRESS=NOPE", input), sr("--scale 2 -co FOO=BAR", input),
@@ -218,7 +219,7 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
   EXPECT_EQ(missing.exit_code, 1) << missing.output;
   EXPECT_NE(missing.output.find("nope.safetensors"), std::string::npos) << missing.output;
   for (const std::string& options : {"--method diffusion --device tpu", "--method diffusion --steps 0",
-                                     "--method diffusion --scale 2.5", "--method diffusion --tr 1 1",
+                                     "--method diffusion --scale 2.5", "--method diffusion --tr 1 1", "-tr 1 1",
                                      "--max-ram 0", "--max-ram lots", "--checkpoint-every -1"}) {
     const auto f = expect_failure(any_sr(options, input), dir, input, "sr", {"in.tif"});
     EXPECT_NE(f.exit_code, 0) << options;

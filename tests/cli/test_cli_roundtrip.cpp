@@ -37,7 +37,8 @@ TEST(CliRoundTrip, NaipSceneDegradeThenBicubicKeepsTheExtent) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = geosr_run("sr -q --method bicubic --scale 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  r = geosr_run("sr -q --method bicubic --tr 5 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr_tr.tif"));
+  // -tr as GDAL's utilities spell it.
+  r = geosr_run("sr -q --method bicubic -tr 5 5 " + t::quote(dir / "lr.tif") + " " + t::quote(dir / "sr_tr.tif"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(t::file_bytes(hr), before);
 

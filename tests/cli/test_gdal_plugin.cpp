@@ -108,6 +108,13 @@ TEST(GdalPlugin, GdalinfoListsTheDriverAndDescribesTheHrGrid) {
   EXPECT_NE(by_file.output.find("Driver: GEOSR"), std::string::npos);
   EXPECT_NE(by_file.output.find("Size is 255, 255"), std::string::npos);
   EXPECT_NE(by_file.output.find("GEOSR_SEED=9"), std::string::npos);
+  // GEOSR: before a descriptor would enlarge its output a second time.
+  const auto twice = gdal("gdalinfo " + connection("steps=3", (described / "scene.geosr.json").string()));
+  EXPECT_NE(twice.exit_code, 0);
+  EXPECT_NE(twice.output.find("ERROR 4: GEOSR: the source " + (described / "scene.geosr.json").string() +
+                              " is super-resolved by GEOSR already (open a descriptor without GEOSR:)"),
+            std::string::npos)
+      << twice.output;
   // Lists as JSON arrays; a raster whose name holds '?'; a precision the CPU ignores is said so.
   std::ofstream(described / "bgr.geosr.json") << R"({"geosr": 1, "source": "lr.tif", "steps": 3, "bands": [3, 2, 1]})";
   const auto bgr = gdal("gdalinfo " + t::quote(described / "bgr.geosr.json"));

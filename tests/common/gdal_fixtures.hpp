@@ -101,11 +101,6 @@ inline std::vector<double> read_all(GDALDataset* ds) {
   return values;
 }
 
-inline std::string file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // GDAL's validate_cloud_optimized_geotiff.py when Debian ships it (python3-gdal), else the
 // LAYOUT=COG marker GDAL's COG driver writes. Returns "" when valid, the reason otherwise.
 inline std::string cog_problems(const std::filesystem::path& path) {
@@ -118,16 +113,6 @@ inline std::string cog_problems(const std::filesystem::path& path) {
   auto ds = open_raster(path);
   const char* layout = ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE");
   return layout && std::string(layout) == "COG" ? "" : "no LAYOUT=COG";
-}
-
-// Files in `dir` other than `keep` (leftover temporaries show up here).
-inline std::vector<std::string> other_files(const std::filesystem::path& dir, const std::vector<std::string>& keep) {
-  std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const auto name = entry.path().filename().string();
-    if (std::find(keep.begin(), keep.end(), name) == keep.end()) found.push_back(name);
-  }
-  return found;
 }
 
 }  // namespace geosr::test

@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 namespace geosr::test {
 
@@ -55,6 +58,21 @@ inline CommandResult run_command(const std::string& command_line) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+inline std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Files in `dir` other than `keep` (leftover temporaries show up here).
+inline std::vector<std::string> other_files(const std::filesystem::path& dir, const std::vector<std::string>& keep) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (std::find(keep.begin(), keep.end(), name) == keep.end()) found.push_back(name);
+  }
+  return found;
 }
 
 inline std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }

@@ -28,6 +28,10 @@ void fail_writes_past_file_size_limit();
 // freed. Callers stage what they upload in pinned memory when `device` is CUDA.
 at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device);
 
+// A file's bytes as 16 hex digits (FNV-1a, 64 bits): tells apart two model files that share a name
+// and a size, as retraining in place leaves them. Not for security.
+std::string file_digest(const std::string& path);
+
 // "1.46 MiB", "512 KiB", "8 GiB": binary units, two decimals at most.
 std::string bytes_text(double bytes);
 

@@ -34,7 +34,8 @@ struct OutputSpec {
 };
 
 // The output grid of `source` resampled to width x height: same bands, type, value rule, CRS,
-// NoData or mask, and the geotransform scaled to the new pixel size over the same extent.
+// NoData or mask, and the geotransform scaled to the new pixel size over the same extent. Its
+// metadata records the input bands and value rule (GEOSR_BANDS, GEOSR_IN_RANGE).
 OutputSpec output_spec_for(const RasterSource& source, int64_t width, int64_t height);
 
 }  // namespace geosr

@@ -1,8 +1,10 @@
 #include "geosr/core/inference/diffusion_setup.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 
+#include "geosr/core/runtime.hpp"
 #include "geosr/core/train/model_metadata.hpp"
 #include "geosr/version.hpp"
 
@@ -93,14 +95,22 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
 
 std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& settings, const DiffusionSetup& setup) {
   const int64_t step = setup.fusion == FusionMode::None ? setup.window : setup.stride;
+  // The CPU computes in fp32 whatever was asked: the same bytes, the same record.
+  const bool cuda = settings.device.rfind("cuda", 0) == 0;
+  char eta[32];
+  std::snprintf(eta, sizeof eta, "%.17g", settings.eta);
   return {{"GEOSR_METHOD", "diffusion"},
           {"GEOSR_SCALE", std::to_string(setup.scale)},
           {"GEOSR_MODEL", std::filesystem::path(settings.model).filename().string()},
+          {"GEOSR_MODEL_DIGEST", file_digest(settings.model)},
           {"GEOSR_STEPS", std::to_string(settings.steps)},
           {"GEOSR_SEED", std::to_string(settings.seed)},
           {"GEOSR_SAMPLER", settings.sampler},
+          {"GEOSR_ETA", eta},
           {"GEOSR_FUSION", to_string(setup.fusion)},
+          {"GEOSR_WEIGHTS", settings.weights},
           {"GEOSR_GRID", std::to_string(setup.window) + "," + std::to_string(step)},
+          {"GEOSR_PRECISION", cuda ? settings.precision : "fp32"},
           {"GEOSR_VERSION", kVersion}};
 }
 

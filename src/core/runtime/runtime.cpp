@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <thread>
+#include <vector>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -52,6 +54,21 @@ void keep_freed_memory() {
 
 at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device) {
   return host.to(device, /*non_blocking=*/device.is_cuda() && host.is_pinned());
+}
+
+std::string file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  std::vector<char> chunk(1 << 20);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i)
+      hash = (hash ^ static_cast<unsigned char>(chunk[static_cast<size_t>(i)])) * 0x100000001b3ULL;
+  }
+  if (in.bad()) throw std::runtime_error("cannot read " + path);
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
 }
 
 std::string bytes_text(double bytes) {

@@ -154,6 +154,7 @@ std::string training_usage(const std::string& program) {
          "  --val-every N         steps between validations (500)\n"
          "  --val-batches N --val-samples N --val-steps N   validation loss batches, sampled windows, sampler steps (4, 4, 20)\n"
          "  --log-every N         steps between progress lines (25)\n"
+         "  -q, --quiet           no progress lines (errors and an interruption are still said)\n"
          "  --seed N              seed of initial weights and of every batch (0)\n"
          "  --workers N           data-loading threads (2)\n"
          "  --threads N           intra-op threads (0: one per core)\n"
@@ -177,6 +178,10 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
     }
     if (name == "--resume") {
       c.resume = true;
+      continue;
+    }
+    if (name == "-q" || name == "--quiet") {
+      c.quiet = true;
       continue;
     }
     if (name.rfind("--", 0) != 0) throw std::runtime_error("unexpected argument '" + name + "'");
@@ -273,8 +278,10 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
   return c;
 }
 
-TrainingSummary run_training(const TrainingConfig& config, std::ostream& log) {
+TrainingSummary run_training(const TrainingConfig& config, std::ostream& progress) {
   const auto started = Clock::now();
+  std::ostream silent(nullptr);  // writes nothing
+  std::ostream& log = config.quiet ? silent : progress;
   configure_threads(config.threads);
   const std::string model_path = (fs::path(config.out_dir) / "model.safetensors").string();
   if (!config.resume && fs::exists(model_path))

@@ -23,6 +23,7 @@ struct TrainingConfig {
   std::string preset;  // U-Net preset for a new model; empty: tiny (with --resume: whatever the run has)
   std::string init;             // start from this model's weights and configuration (fine-tuning)
   bool resume = false;          // continue the run in out_dir
+  bool quiet = false;           // -q: no progress lines
   TrainerOptions trainer;
   ScheduleSpec schedule;         // training noise schedule (the paper's by default)
   int64_t max_steps = 0;        // 0: until the time limit
@@ -48,8 +49,9 @@ struct TrainingSummary {
   int interrupted = 0;  // SIGINT, SIGTERM or SIGHUP that stopped the run early, saved at `steps`; or 0
 };
 
-// Stops at the first step after SIGINT, SIGTERM or SIGHUP, saved (summary.interrupted says which).
-TrainingSummary run_training(const TrainingConfig& config, std::ostream& log);
+// Progress lines go to `progress` (none with config.quiet). Stops at the first step after SIGINT,
+// SIGTERM or SIGHUP, saved (summary.interrupted says which).
+TrainingSummary run_training(const TrainingConfig& config, std::ostream& progress);
 
 // What a stopped run tells its user, and the exit code a shell expects of it (128 + the signal).
 std::string interruption_text(const TrainingSummary& summary);
