@@ -20,7 +20,7 @@
 #include <gdal_priv.h>
 
 #include "geosr/core/interrupt.hpp"
-#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "options.hpp"
 
 extern char** environ;
@@ -100,6 +100,9 @@ std::optional<SrRequest> shared_sr_request(const BatchManifest& manifest) {
   if (request && (request->io.quiet || request->io.overwrite || request->diffusion.resume || request->diffusion.dry_run)) {
     throw UsageError("leave -q, --overwrite, --resume and --dry-run out of the sr options; geosr batch sets what each run needs");
   }
+  if (request && request->io.format != "COG")
+    throw UsageError("geosr batch writes every scene as a COG, OUTDIR/<name>.tif; leave -of " + request->io.format +
+                     " out of the sr options");
   return request;
 }
 

@@ -160,7 +160,7 @@ int chips_command(const std::vector<std::string>& arguments) {
   return guarded("chips", [&] {
     std::vector<std::string> args = arguments;
     apply_config_options(args);
-    auto options = io_options(false);
+    auto options = io_options(Writes::Nothing);
     options.add_options()
         ("patch", po::value<int64_t>()->default_value(256)->value_name("N"), "chip size in pixels")
         ("stride", po::value<int64_t>()->value_name("N"), "grid step between chips (default: the patch size)")
@@ -175,7 +175,7 @@ int chips_command(const std::vector<std::string>& arguments) {
     if (!parse("chips", "[options] SRC DST.chips   (SRC: raster, directory or list/split .txt)", args, options, true,
                values))
       return 0;
-    const IoOptions io = read_io_options(values);
+    const IoOptions io = read_io_options(values, Writes::Nothing);
     const int64_t patch = values["patch"].as<int64_t>();
     const uint64_t seed = read_seed(values);
     const int64_t stride = values.count("stride") ? values["stride"].as<int64_t>() : patch;

@@ -12,12 +12,12 @@ int degrade_command(const std::vector<std::string>& arguments) {
   return guarded("degrade", [&] {
     std::vector<std::string> args = arguments;
     apply_config_options(args);
-    auto options = io_options(true);
+    auto options = io_options(Writes::Raster);
     options.add_options()("scale", po::value<double>()->default_value(5.0)->value_name("S"),
                           "integer reduction factor >= 2 (5: Planet 3 m from NAIP 0.6 m)");
     po::variables_map values;
     if (!parse("degrade", "[options] [--scale S] SRC DST", args, options, true, values)) return 0;
-    const IoOptions io = read_io_options(values);
+    const IoOptions io = read_io_options(values, Writes::Raster);
     const double scale = values["scale"].as<double>();
     if (!std::isfinite(scale) || scale < 2.0 || scale != std::floor(scale) || scale > 1e6) {
       throw UsageError("--scale must be an integer >= 2 (got " + format_number(scale) + ")");

@@ -10,7 +10,7 @@
 #include "distributed_job.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/interrupt.hpp"
-#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "resample_job.hpp"
 #include "split_job.hpp"
 

@@ -10,9 +10,9 @@
 #include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/interrupt.hpp"
 #include "geosr/core/runtime.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "geosr/version.hpp"
 #include "resample_job.hpp"
 
@@ -134,8 +134,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
 
   spec = output_spec_for(source, width, height);
   spec.metadata.merge(diffusion_metadata(job, setup));
-  spec.creation_options = io.creation_options;
-  spec.overwrite = io.overwrite;
+  set_output_options(spec, io);
 }
 
 LrReader DiffusionScene::lr_reader() const {
@@ -209,7 +208,8 @@ void DiffusionScene::print_estimate(int processes) const {
   const double per_window =
       seconds_per_window(setup.denoiser, channels, window, std::min<int64_t>(job.batch, std::max<int64_t>(active, 2)));
   const double seconds = per_window * static_cast<double>(active * job.steps) / processes;
-  std::cout << "output:              " << width << " x " << height << " x " << channels << " (scale " << setup.scale << ")\n"
+  std::cout << "output:              " << width << " x " << height << " x " << channels << " (scale " << setup.scale << "), "
+            << GDALGetDataTypeName(spec.type) << " " << spec.format << "\n"
             << "windows per step:    " << active << " of " << grid().size() << " (" << window << " px, stride "
             << (setup.fusion == FusionMode::None ? window : setup.stride) << ", " << to_string(setup.fusion) << "; "
             << grid().size() - active << " without valid pixels skipped)\n"
@@ -231,13 +231,13 @@ void DiffusionScene::check_runnable() const {
   if (active == 0) {
     throw no_valid_pixels(source.path());
   }
-  check_output_spec(spec);
+  check_output(spec);
   if (!source.geotransform()) warn("sr", "input has no geotransform; the output will have none");
   if (source.crs_wkt().empty()) warn("sr", "input has no CRS; the output will have none");
 }
 
 void DiffusionScene::write_output(SceneArray& state, const IoOptions& io, int* ticks) const {
-  CogWriter writer(io.dst, spec);
+  RasterWriter writer(io.dst, spec);
   CanvasProcessor processor(state, setup.scale);
   const std::unique_ptr<void, void (*)(void*)> finish_progress(
       io.quiet ? nullptr : GDALCreateScaledProgress(0.98, 1.0, stderr_progress, ticks), GDALDestroyScaledProgress);

@@ -12,7 +12,7 @@
 #include "geosr/core/distributed/row_partition.hpp"
 #include "geosr/core/interrupt.hpp"
 #include "geosr/core/runtime.hpp"
-#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "geosr/mpi/communicator.hpp"
 #include "resample_job.hpp"
 

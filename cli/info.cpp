@@ -8,8 +8,8 @@
 #include "commands.hpp"
 #include "diffusion_job.hpp"
 #include "geosr/core/network/model_file.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/georef.hpp"
+#include "geosr/io/output_format.hpp"
 #include "resample_job.hpp"
 
 namespace geosr::cli {
@@ -63,8 +63,8 @@ int info_command(const std::vector<std::string>& arguments) {
     std::vector<std::string> args = arguments;
     apply_config_options(args);
     po::variables_map values;
-    if (!parse("info", "[options] SRC", args, io_options(false), false, values)) return 0;
-    const IoOptions io = read_io_options(values);
+    if (!parse("info", "[options] SRC", args, io_options(Writes::Nothing), false, values)) return 0;
+    const IoOptions io = read_io_options(values, Writes::Nothing);
     const RasterSource source(io.src, io.bands, io.in_ranges);
 
     std::cout << "File: " << source.path() << "\n"
@@ -98,7 +98,7 @@ int info_command(const std::vector<std::string>& arguments) {
               << "  output: COG, " << GDALGetDataTypeName(source.data_type()) << ", invalid pixels as "
               << (source.bands().front().nodata ? "NoData" : source.has_invalid_pixels() ? "internal mask" : "none (all valid)")
               << ", options";
-    for (const auto& option : default_cog_options()) std::cout << " " << option;
+    for (const auto& option : default_creation_options("COG")) std::cout << " " << option;
     std::cout << "\n";
     return 0;
   });

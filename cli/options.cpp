@@ -10,8 +10,9 @@
 
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/staged_file.hpp"
-#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/output_format.hpp"
 #include "geosr/io/progress.hpp"
+#include "geosr/io/raster_writer.hpp"
 
 namespace geosr::cli {
 
@@ -38,7 +39,7 @@ void apply_config_options(std::vector<std::string>& args) {
   for (const auto& pair : take_option(args, "--config", 2)) CPLSetConfigOption(pair[0].c_str(), pair[1].c_str());
 }
 
-po::options_description io_options(bool writes, bool value_rule) {
+po::options_description io_options(Writes writes, bool value_rule) {
   po::options_description options("Options");
   options.add_options()
       ("b", po::value<std::vector<std::string>>()->value_name("BAND"),
@@ -48,15 +49,18 @@ po::options_description io_options(bool writes, bool value_rule) {
       ("in-range", po::value<std::vector<std::string>>()->value_name("LO,HI"),
        "input values mapped to [-1, 1]: one pair for all bands or one per band (default: by data type: "
        "Byte 0,255; UInt16 0,65535; Int16 -32768,32767; UInt32 0,4294967295; Float 0,1)");
-  if (writes) {
+  if (writes == Writes::Raster) {
     options.add_options()
+        ("of", po::value<std::string>()->value_name("FORMAT"),
+         "output format, a GDAL driver (default: COG for .tif, .tiff or no extension, else the format of DST's "
+         "extension: .png PNG, .jpg JPEG, .img HFA, ...)")
         ("co", po::value<std::vector<std::string>>()->value_name("NAME=VALUE"),
-         "COG creation option, overrides the defaults (COMPRESS=ZSTD or DEFLATE, PREDICTOR=2, BIGTIFF=IF_SAFER, "
-         "OVERVIEW_RESAMPLING=AVERAGE)")
-        ("overwrite", po::bool_switch(), "replace DST if it exists");
+         "creation option; overrides the defaults of COG and GTiff (COMPRESS=ZSTD or DEFLATE, PREDICTOR=2, "
+         "BIGTIFF=IF_SAFER; COG: OVERVIEW_RESAMPLING=AVERAGE, GTiff: TILED=YES)");
   }
+  if (writes != Writes::Nothing) options.add_options()("overwrite", po::bool_switch(), "replace DST if it exists");
   options.add_options()
-      ("q", po::bool_switch(), "quiet: no progress")
+      ("quiet,q", po::bool_switch(), "no progress")
       ("config", po::value<std::string>()->value_name("KEY VALUE"), "set a GDAL configuration option")
       ("help", "show this help");
   return options;
@@ -163,7 +167,7 @@ uint64_t read_seed(const po::variables_map& values, const std::string& name) {
   }
 }
 
-IoOptions read_io_options(const po::variables_map& values) {
+IoOptions read_io_options(const po::variables_map& values, Writes writes) {
   IoOptions io;
   io.src = values["src"].as<std::string>();
   if (values.count("dst")) io.dst = values["dst"].as<std::string>();
@@ -183,14 +187,32 @@ IoOptions read_io_options(const po::variables_map& values) {
       throw UsageError("-co takes NAME=VALUE (got '" + option + "')");
     }
   }
+  if (values.count("of")) io.requested_format = values["of"].as<std::string>();
   try {
-    if (!io.creation_options.empty()) check_creation_options(io.creation_options);
+    if (writes == Writes::Raster) {
+      io.format = output_format(io.dst, io.requested_format);
+      if (!io.creation_options.empty()) check_creation_options(io.format, io.creation_options);
+    }
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  io.quiet = values["quiet"].as<bool>();
+  if (values.count("overwrite")) io.overwrite = values["overwrite"].as<bool>();
+  return io;
+}
+
+void set_output_options(OutputSpec& spec, const IoOptions& io) {
+  spec.format = io.format;
+  spec.creation_options = io.creation_options;
+  spec.overwrite = io.overwrite;
+}
+
+void check_output(const OutputSpec& spec) {
+  try {
+    check_output_spec(spec);
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
-  io.quiet = values["q"].as<bool>();
-  if (values.count("overwrite")) io.overwrite = values["overwrite"].as<bool>();
-  return io;
 }
 
 std::string join(const std::vector<int>& values) {

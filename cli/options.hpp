@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "geosr/io/output_spec.hpp"
 #include "geosr/io/value_range.hpp"
 
 namespace geosr::cli {
@@ -34,18 +35,30 @@ struct IoOptions {
   std::string dst;
   std::vector<int> bands;                    // -b, 1-based; empty: all
   std::vector<ValueRange> in_ranges;         // --in-range
+  std::string requested_format;              // -of, as typed (empty: by DST's extension)
+  std::string format;                        // the GDAL driver that writes DST (output_format.hpp)
   std::vector<std::string> creation_options; // -co NAME=VALUE
-  bool quiet = false;                        // -q
+  bool quiet = false;                        // -q, --quiet
   bool overwrite = false;                    // --overwrite
 };
 
-// -b, --in-range unless `value_rule` is false (and, when `writes`, -co, --overwrite), -q, --help.
-po::options_description io_options(bool writes, bool value_rule = true);
+// What a command writes under DST: nothing, text (--overwrite) or a raster (-of, -co, --overwrite).
+enum class Writes { Nothing, Text, Raster };
+
+// -b, --in-range unless `value_rule` is false, what `writes` needs, -q, --config, --help.
+po::options_description io_options(Writes writes, bool value_rule = true);
 
 // Parses `args` (positional SRC [DST]) with `options`; returns false after printing help.
 bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
            const po::options_description& options, bool writes, po::variables_map& values);
-IoOptions read_io_options(const po::variables_map& values);
+// Reads the options of io_options(writes); DST's format is resolved for Writes::Raster.
+IoOptions read_io_options(const po::variables_map& values, Writes writes);
+
+// DST's format, -co and --overwrite in `spec`.
+void set_output_options(OutputSpec& spec, const IoOptions& io);
+
+// check_output_spec as a usage error (exit 2): the format or -co cannot take this output.
+void check_output(const OutputSpec& spec);
 
 // A seed option: a whole number from 0 to 2^64 - 1 (Boost would wrap "-1" around).
 uint64_t read_seed(const po::variables_map& values, const std::string& name = "seed");

@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "geosr/core/interrupt.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "geosr/version.hpp"
 
 namespace geosr::cli {
@@ -35,8 +35,7 @@ std::map<std::string, std::string> resample_metadata(const ResampleJob& job) {
 OutputSpec resample_output_spec(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
   OutputSpec spec = output_spec_for(source, job.width, job.height);
   spec.metadata.merge(resample_metadata(job));
-  spec.creation_options = io.creation_options;
-  spec.overwrite = io.overwrite;
+  set_output_options(spec, io);
   return spec;
 }
 
@@ -50,7 +49,9 @@ int CPL_STDCALL progress_unless_interrupted(double complete, const char* message
 }
 
 void write_resampled(const ResampleJob& job, const RasterSource& source, const IoOptions& io) {
-  CogWriter writer(io.dst, resample_output_spec(job, source, io));
+  const OutputSpec spec = resample_output_spec(job, source, io);
+  check_output(spec);
+  RasterWriter writer(io.dst, spec);
   ResampleProcessor processor(job.kernel, source.height(), source.width(), job.height, job.width);
   // Blocks take most of the time; the COG copy (with overviews) the rest.
   int ticks = -1;

@@ -1,6 +1,7 @@
 // geosr seg predict: a whole scene segmented with Gaussian-weighted sliding windows (the paper's
-// Eq. 16-17), band by band of rows so any scene size fits in memory, written as a class COG and,
-// when asked, a probability COG, both on the input's grid.
+// Eq. 16-17), band by band of rows so any scene size fits in memory, written as a class raster
+// and, when asked, a probability raster (COGs unless -of or the names say otherwise), both on the
+// input's grid.
 
 #include <algorithm>
 #include <filesystem>
@@ -8,9 +9,10 @@
 
 #include "geosr/core/interrupt.hpp"
 #include "geosr/core/segmentation/seg_model.hpp"
-#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/output_format.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "seg_commands.hpp"
 #include "seg_options.hpp"
 
@@ -30,13 +32,12 @@ OutputSpec output_on_input_grid(const RasterSource& source, GDALDataType type, i
   spec.geotransform = source.geotransform();
   spec.crs_wkt = source.crs_wkt();
   if (source.has_invalid_pixels()) spec.nodata = nodata;
-  spec.creation_options = io.creation_options;
-  spec.overwrite = io.overwrite;
+  set_output_options(spec, io);
   return spec;
 }
 
 int predict(const std::vector<std::string>& args) {
-  auto options = io_options(true, false);
+  auto options = io_options(Writes::Raster, false);
   options.add_options()
       ("model", po::value<std::string>()->value_name("MODEL"), "segmentation model (geosr seg train's model.safetensors)")
       ("probabilities", po::value<std::string>()->value_name("PROB.tif"),
@@ -50,7 +51,7 @@ int predict(const std::vector<std::string>& args) {
       ("precision", po::value<std::string>()->default_value("fp32"), "fp32 | bf16 (bf16 on CUDA only)");
   po::variables_map values;
   if (!parse("seg predict", "[options] --model MODEL SRC CLASSES.tif", args, options, true, values)) return 0;
-  const IoOptions io = read_io_options(values);
+  const IoOptions io = read_io_options(values, Writes::Raster);
   if (!values.count("model")) throw UsageError("give --model MODEL");
   SlidingOptions sliding;
   sliding.window = values["window"].as<int64_t>();
@@ -95,15 +96,23 @@ int predict(const std::vector<std::string>& args) {
   OutputSpec class_spec = output_on_input_grid(source, GDT_Byte, 1, 255, "class", io);
   class_spec.metadata = {{"GEOSR_SEG_MODEL", values["model"].as<std::string>()},
                          {"GEOSR_SEG_GRID", std::to_string(sliding.window) + "," + std::to_string(sliding.stride)}};
-  const InterruptGuard interrupts;  // before the writers stage files, whose destructors then remove them
-  CogWriter class_writer(io.dst, class_spec);
-  std::unique_ptr<CogWriter> probability_writer;
+  check_output(class_spec);
+  OutputSpec probability_spec = output_on_input_grid(source, GDT_Float32, classes - 1, -1, "", io);
   if (!probabilities_path.empty()) {
-    OutputSpec spec = output_on_input_grid(source, GDT_Float32, classes - 1, -1, "", io);
-    for (int64_t c = 1; c < classes; ++c) spec.descriptions[static_cast<size_t>(c - 1)] = "class " + std::to_string(c) + " probability";
-    spec.metadata = class_spec.metadata;
-    probability_writer = std::make_unique<CogWriter>(probabilities_path, spec);
+    for (int64_t c = 1; c < classes; ++c)
+      probability_spec.descriptions[static_cast<size_t>(c - 1)] = "class " + std::to_string(c) + " probability";
+    probability_spec.metadata = class_spec.metadata;
+    try {  // -of names the format of both outputs; without it each goes by its own extension
+      probability_spec.format = output_format(probabilities_path, io.requested_format);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--probabilities: ") + e.what());
+    }
+    check_output(probability_spec);
   }
+  const InterruptGuard interrupts;  // before the writers stage files, whose destructors then remove them
+  RasterWriter class_writer(io.dst, class_spec);
+  std::unique_ptr<RasterWriter> probability_writer;
+  if (!probabilities_path.empty()) probability_writer = std::make_unique<RasterWriter>(probabilities_path, probability_spec);
 
   int ticks = -1;
   int64_t valid_pixels = 0;

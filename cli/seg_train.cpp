@@ -105,7 +105,7 @@ std::vector<RunSetting> run_settings(const po::variables_map& values, const IoOp
 }  // namespace
 
 int seg_train(const std::vector<std::string>& args) {
-  auto options = io_options(false, false);
+  auto options = io_options(Writes::Nothing, false);
   options.add_options()
       ("labels", po::value<std::string>()->value_name("DIR"), "label files <image name>.geojson/.json/.gpkg/.shp/.tif")
       ("images", po::value<std::string>()->value_name("DIR"), "where names in split files live (default: images/ beside the list)")
@@ -133,7 +133,7 @@ int seg_train(const std::vector<std::string>& args) {
   if (!parse("seg train", "[options] --labels DIR TRAIN OUT_DIR   (TRAIN: raster, directory or split .txt)", args,
              options, true, values))
     return 0;
-  const IoOptions io = read_io_options(values);
+  const IoOptions io = read_io_options(values, Writes::Nothing);
   if (!values.count("labels")) throw UsageError("give --labels DIR");
   const std::string labels_dir = values["labels"].as<std::string>();
   if (!fs::is_directory(labels_dir)) throw std::runtime_error("labels directory not found: " + labels_dir);

@@ -6,8 +6,8 @@
 #include "diffusion_scene.hpp"
 #include "geosr/core/canvas/region_sampler.hpp"
 #include "geosr/core/distributed/row_partition.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/progress.hpp"
+#include "geosr/io/raster_writer.hpp"
 
 namespace geosr::cli {
 namespace {

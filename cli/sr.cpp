@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/output_spec.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "sr_request.hpp"
 
 namespace geosr::cli {
@@ -62,7 +62,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   std::vector<std::string> args = arguments;
   apply_config_options(args);
   const auto tr = take_option(args, "--tr", 2);
-  auto options = io_options(true);
+  auto options = io_options(Writes::Raster);
   options.add_options()
       ("method", po::value<std::string>()->default_value("diffusion"), "diffusion (the bundled or --model model) | bicubic")
       ("scale", po::value<double>()->value_name("S"), "enlargement factor (> 1, at most 100)")
@@ -86,7 +86,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   po::variables_map values;
   if (!parse("sr", "[options] (--scale S | --tr XRES YRES) SRC DST", args, options, true, values)) return std::nullopt;
   SrRequest request;
-  request.io = read_io_options(values);
+  request.io = read_io_options(values, Writes::Raster);
 
   request.method = values["method"].as<std::string>();
   if (request.method != "bicubic" && request.method != "diffusion") {
@@ -190,10 +190,11 @@ int sr_command(const std::vector<std::string>& arguments) {
     const ResampleJob job = bicubic_job(*request, source);
     if (request->dry_run) {  // refuses what the run would refuse
       if (!source.any_valid()) throw no_valid_pixels(source.path());
-      check_output_spec(resample_output_spec(job, source, request->io));
+      check_output(resample_output_spec(job, source, request->io));
       check_output_path(request->io.dst, request->io.overwrite);
       std::cout << "output:              " << job.width << " x " << job.height << " x " << source.bands().size()
-                << " (bicubic, scale " << job.scale << "), " << GDALGetDataTypeName(source.data_type()) << " COG\n";
+                << " (bicubic, scale " << job.scale << "), " << GDALGetDataTypeName(source.data_type()) << " "
+                << request->io.format << "\n";
       return 0;
     }
     return run_resample_job(job, source, request->io);

@@ -11,9 +11,9 @@
 
 #include "commands.hpp"
 #include "diffusion_job.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/georef.hpp"
 #include "geosr/io/output_spec.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "options.hpp"
 #include "resample_job.hpp"
 
@@ -104,12 +104,12 @@ int vrt_command(const std::vector<std::string>& arguments) {
   return guarded("vrt", [&] {
     std::vector<std::string> args = arguments;
     apply_config_options(args);
-    auto options = io_options(true);
+    auto options = io_options(Writes::Text);
     options.add_options()("scale", po::value<double>()->value_name("S"), "enlargement factor (default: the model's)");
     options.add(diffusion_options("Diffusion options (written as the pixel function's arguments)"));
     po::variables_map values;
     if (!parse("vrt", "[options] SRC DST.vrt", args, options, true, values)) return 0;
-    const IoOptions io = read_io_options(values);
+    const IoOptions io = read_io_options(values, Writes::Text);
     check_not_input(io.src, io.dst);
     // The file is VRT XML: under a GeoTIFF's name it would mislead every tool that goes by the name.
     std::string extension = fs::path(io.dst).extension().string();

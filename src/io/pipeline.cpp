@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/raster_writer.hpp"
 
 namespace geosr {
 namespace {
@@ -91,7 +91,7 @@ torch::Tensor resample_validity(const torch::Tensor& valid, int64_t src_h, int64
   return count == 0;
 }
 
-int64_t run_pipeline(const RasterSource& source, BlockProcessor& processor, CogWriter& writer,
+int64_t run_pipeline(const RasterSource& source, BlockProcessor& processor, RasterWriter& writer,
                      const PipelineOptions& options) {
   const int64_t src_h = source.height(), src_w = source.width();
   const int64_t dst_h = writer.spec().height, dst_w = writer.spec().width;

@@ -235,6 +235,7 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
       {"batch --partition gpu" + in + t::quote(dir / "out"), {2, "--partition applies to the script --slurm writes"}},
       {"batch" + in + t::quote(dir / "out") + " -- --overwrite", {2, "leave -q, --overwrite"}},
       {"batch" + in + t::quote(dir / "out") + " -- --steps 0", {2, "steps must be 1 .."}},
+      {"batch" + in + t::quote(dir / "out") + " -- -of PNG", {2, "leave -of PNG out of the sr options"}},
       {"batch" + in, {2, "missing OUTDIR"}},
       {"batch --manifest " + t::quote(dir / "corrupt.json"), {1, "is corrupt"}},
       {"batch --manifest " + t::quote(dir / "absent.json"), {1, "manifest does not exist"}},

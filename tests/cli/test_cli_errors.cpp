@@ -282,7 +282,9 @@ TEST_F(CliErrors, BicubicRefusesDiffusionOptionsAndChecksLikeTheRun) {
   }
   // The dry run refuses what the run refuses: options the output type cannot take.
   const auto predictor = expect_failure(sr("--scale 2 --dry-run -co PREDICTOR=3", input), dir, input, "sr", {"in.tif"});
-  EXPECT_NE(predictor.output.find("-co for a Byte output: PREDICTOR=3"), std::string::npos) << predictor.output;
+  EXPECT_NE(predictor.output.find("cannot write a Byte output of 4 bands as COG with these -co: PREDICTOR=3"),
+            std::string::npos)
+      << predictor.output;
   // A lossy compression would move pixels to and from the NoData value.
   const auto landsat = dir / "landsat.tif";
   ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 150 10 24 24 " +
@@ -296,13 +298,35 @@ TEST_F(CliErrors, BicubicRefusesDiffusionOptionsAndChecksLikeTheRun) {
   }
 }
 
+TEST_F(CliErrors, OutputsNoFormatCanHoldAreRefusedBeforeTheWork) {
+  const auto floats = dir / "floats.tif";
+  std::filesystem::copy_file(t::shared_data() / "odd" / "s2like_float64_epsg4326.tif", floats);
+  const std::string bicubic = "sr -q --method bicubic --scale 2 ";
+  const std::pair<std::string, std::string> cases[] = {
+      {bicubic + "-of MEM " + t::quote(input) + " " + t::quote(dir / "out.tif"), "cannot write MEM"},
+      {bicubic + "-of NoSuch " + t::quote(input) + " " + t::quote(dir / "out.tif"), "-of NoSuch: GDAL has no such"},
+      {bicubic + t::quote(input) + " " + t::quote(dir / "out.vrt"), "geosr vrt writes a VRT"},
+      {bicubic + t::quote(input) + " " + t::quote(dir / "out.grd"), "choose one with -of"},
+      {bicubic + "-co COMPRESS=ZSTD " + t::quote(input) + " " + t::quote(dir / "out.png"), "does not support creation option"},
+      // Found by the driver, before any computation: diffusion would only fail after denoising.
+      {bicubic + t::quote(floats) + " " + t::quote(dir / "out.png"), "cannot write a Float64 output of 4 bands as PNG"},
+      {"sr -q --steps 1 " + t::quote(floats) + " " + t::quote(dir / "out.png"), "as PNG"},
+      {bicubic + "-co COMPRESS=JPEG " + t::quote(floats) + " " + t::quote(dir / "out.tif"), "as COG with these -co"},
+  };
+  for (const auto& [args, reason] : cases) {
+    const auto f = expect_failure(args, dir, input, "sr", {"in.tif", "floats.tif"});
+    EXPECT_EQ(f.exit_code, 2) << args << "\n" << f.output;
+    EXPECT_NE(f.output.find(reason), std::string::npos) << args << "\n" << f.output;
+  }
+}
+
 TEST_F(CliErrors, HelpIsUseful) {
   const auto top = t::run_command(geosr_cmd("--help"));
   EXPECT_EQ(top.exit_code, 0);
   for (const char* word : {"info", "degrade", "sr"}) EXPECT_NE(top.output.find(word), std::string::npos);
   const auto sr_help = t::run_command(geosr_cmd("sr --help"));
   EXPECT_EQ(sr_help.exit_code, 0);
-  for (const char* word : {"--scale", "--tr", "--method", "-co", "--overwrite", "--in-range"}) {
+  for (const char* word : {"--scale", "--tr", "--method", "-of", "-co", "--overwrite", "--in-range"}) {
     EXPECT_NE(sr_help.output.find(word), std::string::npos) << word;
   }
   // GDAL-style short options appear as they are typed.

@@ -132,6 +132,32 @@ TEST(CliRoundTrip, BundledSampleAndBandSelectionAndProgress) {
   }
 }
 
+TEST(CliRoundTrip, OutputFormatFromTheOptionOrTheName) {
+  const auto dir = t::scratch("formats");
+  const auto hr = t::samples() / "naip_riverside_2018_0.tif";
+  const std::string bicubic = "sr --method bicubic --scale 2 -b 1,2,3 " + t::quote(hr) + " ";
+  auto r = geosr_run(bicubic + "--quiet " + t::quote(dir / "sr.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "") << "--quiet";
+  // GDAL's spellings: -of, -quiet.
+  r = geosr_run(bicubic + "-quiet -of GTiff -co COMPRESS=LZW " + t::quote(dir / "plain.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto plain = t::open_raster(dir / "plain.tif");
+  EXPECT_EQ(plain->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), nullptr);
+  EXPECT_STREQ(plain->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), "LZW");
+  r = geosr_run(bicubic + "-q " + t::quote(dir / "sr.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto png = t::open_raster(dir / "sr.png");
+  EXPECT_STREQ(png->GetDriver()->GetDescription(), "PNG");
+  EXPECT_STREQ(png->GetMetadataItem("GEOSR_METHOD"), "bicubic");
+  const auto cog_pixels = t::read_all(t::open_raster(dir / "sr.tif").get());
+  EXPECT_EQ(t::read_all(png.get()), cog_pixels);
+  EXPECT_EQ(t::read_all(plain.get()), cog_pixels);
+  const auto dry = geosr_run(bicubic + "-q --dry-run " + t::quote(dir / "sr.jpg"));
+  EXPECT_NE(dry.output.find("Byte JPEG"), std::string::npos) << dry.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "sr.jpg"));
+}
+
 TEST(CliRoundTrip, NaNIsInvalidWithoutANoDataValue) {
   // Float32, no NoData value, no mask: a block of NaN must come out invalid, not as made-up data.
   const auto dir = t::scratch("nan_block");

@@ -6,9 +6,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include "gdal_fixtures.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/raster_writer.hpp"
 
 namespace {
 
@@ -47,7 +47,7 @@ double run_and_compare(const std::filesystem::path& dir, const std::filesystem::
   auto spec = geosr::output_spec_for(source, out_w, out_h);
   const auto output = dir / "out.tif";
   {
-    geosr::CogWriter writer(output, spec);
+    geosr::RasterWriter writer(output, spec);
     geosr::ResampleProcessor processor(kernel, source.height(), source.width(), out_h, out_w);
     geosr::PipelineOptions options;
     options.chunk_target = 37;  // many chunks, none aligned with the output

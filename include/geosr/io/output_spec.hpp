@@ -1,5 +1,5 @@
 #pragma once
-// Everything the COG writer needs to know about the output raster.
+// Everything the raster writer needs to know about the output raster.
 
 #include <map>
 #include <optional>
@@ -29,7 +29,8 @@ struct OutputSpec {
   std::optional<double> nodata;
   bool mask = false;
   std::map<std::string, std::string> metadata;   // dataset metadata, e.g. GEOSR_METHOD
-  std::vector<std::string> creation_options;     // NAME=VALUE, override the COG defaults
+  std::string format = "COG";                     // GDAL driver (output_format.hpp)
+  std::vector<std::string> creation_options;     // NAME=VALUE, override the format's defaults
   bool overwrite = false;
 };
 

@@ -14,7 +14,7 @@
 namespace geosr {
 
 class RasterSource;
-class CogWriter;
+class RasterWriter;
 
 class BlockProcessor {
  public:
@@ -63,7 +63,7 @@ struct PipelineOptions {
 
 // Runs `processor` over the whole of `source` into `writer` (whose spec sets the output size).
 // Returns the number of valid output pixels; does not commit the writer.
-int64_t run_pipeline(const RasterSource& source, BlockProcessor& processor, CogWriter& writer,
+int64_t run_pipeline(const RasterSource& source, BlockProcessor& processor, RasterWriter& writer,
                      const PipelineOptions& options = {});
 
 }  // namespace geosr

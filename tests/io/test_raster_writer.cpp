@@ -1,11 +1,14 @@
-// The COG writer: valid COGs, georeferencing (rotation included), NoData and masks carried,
-// metadata, creation options, and never a partial file under the output name.
+// The raster writer: valid COGs, georeferencing (rotation included), NoData and masks carried,
+// metadata, creation options, other formats with their sidecars, and never a partial file (or a
+// stale sidecar) under the output name.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "gdal_fixtures.hpp"
-#include "geosr/io/cog_writer.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/raster_writer.hpp"
 
 namespace {
 
@@ -13,19 +16,19 @@ namespace t = geosr::test;
 using geosr::ResampleKernel;
 
 std::filesystem::path upscale(const std::filesystem::path& input, const std::filesystem::path& output, int scale,
-                              std::vector<std::string> creation_options = {}) {
+                              const std::function<void(geosr::OutputSpec&)>& adjust = {}) {
   const geosr::RasterSource source(input.string());
   auto spec = geosr::output_spec_for(source, source.width() * scale, source.height() * scale);
   spec.metadata = {{"GEOSR_METHOD", "bicubic"}, {"GEOSR_SCALE", std::to_string(scale)}};
-  spec.creation_options = std::move(creation_options);
-  geosr::CogWriter writer(output, spec);
+  if (adjust) adjust(spec);
+  geosr::RasterWriter writer(output, spec);
   geosr::ResampleProcessor processor(ResampleKernel::Cubic, source.height(), source.width(), spec.height, spec.width);
   geosr::run_pipeline(source, processor, writer);
   writer.commit();
   return output;
 }
 
-TEST(CogWriter, ValidCogWithOverviewsMetadataAndStyle) {
+TEST(RasterWriter, ValidCogWithOverviewsMetadataAndStyle) {
   const auto dir = t::scratch("valid_cog");
   const auto input = t::shared_data() / "naip-trees" / "images" / "riverside_2018_0.tif";
   const auto out = upscale(input, dir / "out.tif", 4);
@@ -49,10 +52,10 @@ TEST(CogWriter, ValidCogWithOverviewsMetadataAndStyle) {
   EXPECT_EQ(t::other_files(dir, {"out.tif"}), std::vector<std::string>{});
 }
 
-TEST(CogWriter, CreationOptionsOverrideDefaults) {
+TEST(RasterWriter, CreationOptionsOverrideDefaults) {
   const auto dir = t::scratch("co_override");
   const auto out = upscale(t::shared_data() / "naip-trees" / "images" / "riverside_2018_0.tif", dir / "out.tif", 2,
-                           {"COMPRESS=LZW", "BLOCKSIZE=128"});
+                           [](auto& spec) { spec.creation_options = {"COMPRESS=LZW", "BLOCKSIZE=128"}; });
   auto ds = t::open_raster(out);
   EXPECT_STREQ(ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), "LZW");
   int bw = 0, bh = 0;
@@ -60,7 +63,7 @@ TEST(CogWriter, CreationOptionsOverrideDefaults) {
   EXPECT_EQ(bw, 128);
 }
 
-TEST(CogWriter, RotatedGeotransformKeepsCornersAndScalesAllTerms) {
+TEST(RasterWriter, RotatedGeotransformKeepsCornersAndScalesAllTerms) {
   const auto dir = t::scratch("rotated");
   t::RasterRecipe recipe;
   recipe.geotransform = std::array<double, 6>{1000.0, 3.0, 1.5, 2000.0, 0.5, -4.0};
@@ -79,7 +82,7 @@ TEST(CogWriter, RotatedGeotransformKeepsCornersAndScalesAllTerms) {
   EXPECT_EQ(t::cog_problems(out), "");
 }
 
-TEST(CogWriter, NoDataCarriedToTheOutputGrid) {
+TEST(RasterWriter, NoDataCarriedToTheOutputGrid) {
   const auto dir = t::scratch("nodata_out");
   t::RasterRecipe recipe;
   recipe.type = GDT_Byte;
@@ -102,7 +105,7 @@ TEST(CogWriter, NoDataCarriedToTheOutputGrid) {
   }
 }
 
-TEST(CogWriter, MaskBandCarriedAsInternalMask) {
+TEST(RasterWriter, MaskBandCarriedAsInternalMask) {
   const auto dir = t::scratch("mask_out");
   t::RasterRecipe recipe;
   recipe.mask = [](int r, int) { return r >= 5; };
@@ -122,14 +125,14 @@ TEST(CogWriter, MaskBandCarriedAsInternalMask) {
   EXPECT_EQ(mask[3], 255);
 }
 
-TEST(CogWriter, NoPartialFileWhenNotCommittedOrOutputExists) {
+TEST(RasterWriter, NoPartialFileWhenNotCommittedOrOutputExists) {
   const auto dir = t::scratch("no_partial");
   t::RasterRecipe recipe;
   write_raster(dir / "in.tif", recipe);
   const geosr::RasterSource source((dir / "in.tif").string());
   auto spec = geosr::output_spec_for(source, 128, 96);
   {
-    geosr::CogWriter writer(dir / "out.tif", spec);
+    geosr::RasterWriter writer(dir / "out.tif", spec);
     geosr::ResampleProcessor processor(ResampleKernel::Cubic, 48, 64, 96, 128);
     geosr::run_pipeline(source, processor, writer);
     // destroyed without commit, as when an exception unwinds
@@ -137,18 +140,81 @@ TEST(CogWriter, NoPartialFileWhenNotCommittedOrOutputExists) {
   EXPECT_EQ(t::other_files(dir, {"in.tif"}), std::vector<std::string>{});
 
   std::ofstream(dir / "out.tif") << "keep me";
-  EXPECT_THROW(geosr::CogWriter(dir / "out.tif", spec), std::runtime_error);
+  EXPECT_THROW(geosr::RasterWriter(dir / "out.tif", spec), std::runtime_error);
   EXPECT_EQ(t::file_bytes(dir / "out.tif"), "keep me");
   spec.overwrite = true;
   {
-    geosr::CogWriter writer(dir / "out.tif", spec);
+    geosr::RasterWriter writer(dir / "out.tif", spec);
     geosr::ResampleProcessor processor(ResampleKernel::Cubic, 48, 64, 96, 128);
     geosr::run_pipeline(source, processor, writer);
     writer.commit();
   }
   EXPECT_EQ(t::cog_problems(dir / "out.tif"), "");
-  EXPECT_THROW(geosr::CogWriter(dir / "missing" / "out.tif", spec), std::runtime_error);
-  EXPECT_THROW(geosr::CogWriter(dir / "in.tif" / "out.tif", spec), std::runtime_error);
+  EXPECT_THROW(geosr::RasterWriter(dir / "missing" / "out.tif", spec), std::runtime_error);
+  EXPECT_THROW(geosr::RasterWriter(dir / "in.tif" / "out.tif", spec), std::runtime_error);
+}
+
+TEST(RasterWriter, OtherFormatsTakeTheirSidecarsIntoPlace) {
+  const auto dir = t::scratch("other_formats");
+  const auto input = t::shared_data() / "naip-trees" / "images" / "riverside_2018_0.tif";
+  const auto cog = upscale(input, dir / "out.tif", 2);
+  // A PNG keeps the GEOSR_ metadata in its .aux.xml, which has to follow it out of staging.
+  const auto png = upscale(input, dir / "out.png", 2, [](auto& spec) { spec.format = "PNG"; });
+  auto ds = t::open_raster(png);
+  EXPECT_STREQ(ds->GetDriver()->GetDescription(), "PNG");
+  EXPECT_STREQ(ds->GetMetadataItem("GEOSR_METHOD"), "bicubic");
+  EXPECT_EQ(t::read_all(ds.get()), t::read_all(t::open_raster(cog).get()));
+  // A plain GeoTIFF: tiled and compressed like the COG, without its layout.
+  const auto plain = upscale(input, dir / "plain.tif", 2, [](auto& spec) { spec.format = "GTiff"; });
+  ds = t::open_raster(plain);
+  EXPECT_EQ(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), nullptr);
+  const std::string compression = ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE");
+  EXPECT_TRUE(compression == "ZSTD" || compression == "DEFLATE") << compression;
+  int bw = 0, bh = 0;
+  ds->GetRasterBand(1)->GetBlockSize(&bw, &bh);
+  EXPECT_EQ(bw, 256);
+  EXPECT_EQ(bh, 256);
+  EXPECT_EQ(t::other_files(dir, {"out.tif", "out.png", "out.png.aux.xml", "plain.tif"}), std::vector<std::string>{});
+}
+
+TEST(RasterWriter, AReplacedOutputLeavesNoStaleSidecar) {
+  const auto dir = t::scratch("stale_sidecar");
+  const auto input = t::shared_data() / "naip-trees" / "images" / "riverside_2018_0.tif";
+  upscale(input, dir / "out.tif", 2);
+  // gdalinfo -stats leaves the old pixels' statistics beside the file.
+  ASSERT_EQ(t::run_command("gdalinfo -stats " + t::quote(dir / "out.tif") + " > /dev/null").exit_code, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir / "out.tif.aux.xml"));
+  upscale(input, dir / "out.tif", 3, [](auto& spec) { spec.overwrite = true; });
+  EXPECT_EQ(t::open_raster(dir / "out.tif")->GetRasterXSize(), 768);
+  EXPECT_EQ(t::other_files(dir, {"out.tif"}), std::vector<std::string>{});
+}
+
+// Why check_output_spec refuses `spec` ("" when it does not).
+std::string refusal(const geosr::OutputSpec& spec) {
+  try {
+    geosr::check_output_spec(spec);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RasterWriter, OutputsTheFormatCannotHoldAreRefusedBeforeWriting) {
+  const auto dir = t::scratch("format_refusals");
+  const geosr::RasterSource floats((t::shared_data() / "odd" / "s2like_float64_epsg4326.tif").string());
+  auto spec = geosr::output_spec_for(floats, 64, 64);
+  spec.format = "PNG";
+  // Without strict copies GDAL's PNG driver would write the reflectances as bytes with a warning.
+  EXPECT_NE(refusal(spec).find("Float64 output of 4 bands as PNG"), std::string::npos) << refusal(spec);
+  EXPECT_THROW(geosr::RasterWriter(dir / "out.png", spec), std::runtime_error);
+  const geosr::RasterSource landsat((t::shared_data() / "odd" / "landsat7_rgb_300m.tif").string());
+  spec = geosr::output_spec_for(landsat, 64, 64);
+  ASSERT_TRUE(spec.nodata);
+  spec.format = "JPEG";
+  EXPECT_NE(refusal(spec).find("JPEG is lossy"), std::string::npos) << refusal(spec);
+  spec.format = "PNG";
+  EXPECT_EQ(refusal(spec), "");
+  EXPECT_EQ(t::other_files(dir, {}), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "geosr/io/cog_writer.hpp"
+#include "geosr/io/raster_writer.hpp"
 
 #include <cerrno>
 #include <cmath>
@@ -14,6 +14,7 @@
 #include <ogr_spatialref.h>
 
 #include "geosr/io/gdal_errors.hpp"
+#include "geosr/io/output_format.hpp"
 
 namespace geosr {
 namespace fs = std::filesystem;
@@ -23,28 +24,27 @@ void close_dataset(GDALDataset* dataset) {
   if (dataset) GDALClose(dataset);
 }
 
-GDALDriver* driver(const char* name) {
+GDALDriver* driver(const std::string& name) {
   register_gdal();
-  GDALDriver* found = GetGDALDriverManager()->GetDriverByName(name);
-  if (!found) throw std::runtime_error(std::string("GDAL has no ") + name + " driver");
+  GDALDriver* found = GetGDALDriverManager()->GetDriverByName(name.c_str());
+  if (!found) throw std::runtime_error("GDAL has no " + name + " driver");
   return found;
 }
 
-// geosr's defaults, overridden by the user's -co.
-CPLStringList cog_options(const std::vector<std::string>& user) {
-  CPLStringList options;
-  for (const auto& option : default_cog_options()) options.AddString(option.c_str());
-  for (const auto& option : user) {
-    char* key = nullptr;
-    const char* value = CPLParseNameValue(option.c_str(), &key);
-    if (!key || !value) {
-      CPLFree(key);
-      throw std::runtime_error("creation option is not NAME=VALUE: " + option);
-    }
-    options.SetNameValue(key, value);
-    CPLFree(key);
-  }
-  return options;
+CPLStringList option_list(const OutputSpec& spec) {
+  CPLStringList list;
+  for (const auto& option : creation_options(spec.format, spec.creation_options)) list.AddString(option.c_str());
+  return list;
+}
+
+// JPEG and WEBP (as formats or as a GeoTIFF's compression) and JPEG 2000 unless reversible.
+std::string lossy_encoding(const OutputSpec& spec, const CPLStringList& options) {
+  const std::string compress = CPLString(options.FetchNameValueDef("COMPRESS", "")).toupper();
+  if (compress == "JPEG" || compress == "WEBP") return "-co COMPRESS=" + compress;
+  if (spec.format == "JPEG" || spec.format == "WEBP") return spec.format;
+  if (spec.format == "JP2OpenJPEG" && !CPLTestBool(options.FetchNameValueDef("REVERSIBLE", "NO")))
+    return "JP2OpenJPEG without -co REVERSIBLE=YES";
+  return "";
 }
 
 fs::path output_directory(const fs::path& output) {
@@ -54,36 +54,53 @@ fs::path output_directory(const fs::path& output) {
 
 }  // namespace
 
-void check_creation_options(const std::vector<std::string>& options) {
-  const CPLStringList list = cog_options(options);
-  GdalErrorTrap trap(/*warnings=*/true);
-  if (!GDALValidateCreationOptions(driver("COG"), list.List()) || !trap.first_error().empty())
-    trap.fail("-co");
-}
-
 void check_output_spec(const OutputSpec& spec) {
-  const CPLStringList options = cog_options(spec.creation_options);
-  const std::string compress = CPLString(options.FetchNameValueDef("COMPRESS", "")).toupper();
-  if (spec.nodata && (compress == "JPEG" || compress == "WEBP"))
-    throw std::runtime_error("-co COMPRESS=" + compress + " is lossy and the output has a NoData value: pixels would "
-                             "turn into NoData and NoData into pixels; choose a lossless compression");
+  const CPLStringList options = option_list(spec);
+  if (const std::string lossy = lossy_encoding(spec, options); !lossy.empty() && spec.nodata)
+    throw std::runtime_error(lossy + " is lossy and the output has a NoData value: pixels would turn into NoData and "
+                             "NoData into pixels; choose a lossless format or compression");
   const int bands = static_cast<int>(spec.ranges.size());
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> sample(
       driver("MEM")->Create("", 16, 16, bands, spec.type, nullptr), close_dataset);
   if (!sample) throw std::runtime_error("cannot check the output options");
   if (spec.nodata)
     for (int b = 1; b <= bands; ++b) sample->GetRasterBand(b)->SetNoDataValue(*spec.nodata);
-  const std::string probe = "/vsimem/geosr-output-check-" + std::to_string(::getpid()) + ".tif";
+  const bool masked = spec.mask && !spec.nodata;
+  if (masked && sample->CreateMaskBand(GMF_PER_DATASET) != CE_None)
+    throw std::runtime_error("cannot check the output options");
+  const std::string extension = format_extension(spec.format);
+  const std::string probe =
+      "/vsimem/geosr-output-check-" + std::to_string(::getpid()) + (extension.empty() ? "" : "." + extension);
   GdalErrorTrap trap;
+  // Strict, here and in commit(): a driver that cannot hold the type (PNG of Float64) fails instead
+  // of converting the values with a warning.
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> copy(
-      driver("COG")->CreateCopy(probe.c_str(), sample.get(), FALSE, options.List(), nullptr, nullptr), close_dataset);
+      driver(spec.format)->CreateCopy(probe.c_str(), sample.get(), TRUE, options.List(), nullptr, nullptr),
+      close_dataset);
   copy.reset();
-  VSIUnlink(probe.c_str());
+  bool mask_kept = true;
+  if (masked && trap.first_error().empty()) {
+    copy.reset(GDALDataset::Open(probe.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    mask_kept = copy && !(copy->GetRasterBand(1)->GetMaskFlags() & GMF_ALL_VALID);
+    copy.reset();
+  }
+  if (char** files = VSIReadDir("/vsimem/")) {  // the probe and whatever sidecars the driver wrote
+    const std::string name = probe.substr(std::strlen("/vsimem/"));
+    for (char** file = files; *file; ++file)
+      if (std::string(*file).rfind(name, 0) == 0) VSIUnlink(("/vsimem/" + std::string(*file)).c_str());
+    CSLDestroy(files);
+  }
+  const std::string what = "cannot write a " + std::string(GDALGetDataTypeName(spec.type)) + " output of " +
+                           std::to_string(bands) + " band" + (bands == 1 ? "" : "s") + " as " + spec.format +
+                           (spec.creation_options.empty() ? "" : " with these -co");
   if (!trap.first_error().empty()) {
     std::string reason = trap.first_error();  // without the probe's name, which means nothing to the user
     if (reason.rfind(probe + ": ", 0) == 0) reason.erase(0, probe.size() + 2);
-    throw std::runtime_error("-co for a " + std::string(GDALGetDataTypeName(spec.type)) + " output: " + reason);
+    throw std::runtime_error(what + ": " + reason);
   }
+  if (!mask_kept)
+    throw std::runtime_error(what + ": it cannot store the mask of invalid pixels the input has (COG, GTiff and "
+                             "JPEG can)");
 }
 
 void check_output_path(const fs::path& output, bool overwrite) {
@@ -129,16 +146,24 @@ fs::path hidden_sibling(const fs::path& output, const std::string& suffix) {
          ("." + output.filename().string() + ".geosr-" + std::to_string(::getpid()) + suffix);
 }
 
-}  // namespace
-
-std::vector<std::string> default_cog_options() {
-  const char* list = driver("COG")->GetMetadataItem(GDAL_DMD_CREATIONOPTIONLIST);
-  const bool zstd = list && std::strstr(list, "ZSTD");
-  return {std::string("COMPRESS=") + (zstd ? "ZSTD" : "DEFLATE"), "PREDICTOR=2", "BIGTIFF=IF_SAFER",
-          "OVERVIEW_RESAMPLING=AVERAGE"};
+// The files of the dataset at `path` as GDAL lists them (none when there is no dataset there).
+std::vector<std::string> dataset_files(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  GdalErrorTrap quiet;
+  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> dataset(
+      GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY), close_dataset);
+  std::vector<std::string> files;
+  if (!dataset) return files;
+  char** list = dataset->GetFileList();
+  for (char** file = list; file && *file; ++file) files.emplace_back(*file);
+  CSLDestroy(list);
+  return files;
 }
 
-CogWriter::CogWriter(fs::path output, OutputSpec spec)
+}  // namespace
+
+RasterWriter::RasterWriter(fs::path output, OutputSpec spec)
     : output_(std::move(output)), spec_(std::move(spec)), dataset_(nullptr, close_dataset) {
   check_output_path(output_, spec_.overwrite);
   const size_t bands = spec_.ranges.size();
@@ -153,7 +178,7 @@ CogWriter::CogWriter(fs::path output, OutputSpec spec)
   check_output_spec(spec_);
   remove_stale_temporaries(output_);
   staging_ = hidden_sibling(output_, ".tmp.tif");
-  cog_ = hidden_sibling(output_, ".cog.tif");
+  final_ = hidden_sibling(output_, ".final" + output_.extension().string());
 
   GdalErrorTrap trap;
   // Uncompressed, so blocks that straddle tiles can be rewritten without growing the file.
@@ -195,12 +220,12 @@ CogWriter::CogWriter(fs::path output, OutputSpec spec)
   }
 }
 
-CogWriter::~CogWriter() {
+RasterWriter::~RasterWriter() {
   dataset_.reset();
   remove_temporaries();
 }
 
-void CogWriter::write(Span rows, Span cols, const torch::Tensor& data, const torch::Tensor& valid) {
+void RasterWriter::write(Span rows, Span cols, const torch::Tensor& data, const torch::Tensor& valid) {
   if (!dataset_) throw std::runtime_error("output already committed: " + output_.string());
   const int64_t bands = static_cast<int64_t>(spec_.ranges.size());
   const int64_t h = rows.size(), w = cols.size();
@@ -231,7 +256,7 @@ void CogWriter::write(Span rows, Span cols, const torch::Tensor& data, const tor
   }
 }
 
-void CogWriter::commit(GDALProgressFunc progress, void* progress_data) {
+void RasterWriter::commit(GDALProgressFunc progress, void* progress_data) {
   if (!dataset_) throw std::runtime_error("output already committed: " + output_.string());
   GdalErrorTrap trap;
   dataset_->FlushCache();
@@ -242,29 +267,38 @@ void CogWriter::commit(GDALProgressFunc progress, void* progress_data) {
       GDALDataset::Open(staging_.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY), close_dataset);
   if (!staged) trap.fail("cannot reopen the temporary file " + staging_.string());
 
-  const CPLStringList options = cog_options(spec_.creation_options);
-  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> cog(
-      driver("COG")->CreateCopy(cog_.c_str(), staged.get(), FALSE, options.List(),
-                                progress ? progress : GDALDummyProgress, progress_data),
+  const CPLStringList options = option_list(spec_);
+  // A GTiff's mask inside the file, as a COG's is (unless --config says otherwise).
+  CPLConfigOptionSetter internal_mask("GDAL_TIFF_INTERNAL_MASK", "YES", true);
+  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> finished(
+      driver(spec_.format)->CreateCopy(final_.c_str(), staged.get(), TRUE, options.List(),
+                                       progress ? progress : GDALDummyProgress, progress_data),
       close_dataset);
-  if (!cog) trap.fail("cannot write the COG " + output_.string());
-  cog.reset();
+  if (!finished) trap.fail("cannot write " + output_.string());
+  finished.reset();
   staged.reset();
-  if (!trap.first_error().empty()) trap.fail("cannot write the COG " + output_.string());
+  if (!trap.first_error().empty()) trap.fail("cannot write " + output_.string());
 
+  // A replaced output's sidecars (statistics in .aux.xml, a .msk) would describe the old pixels.
+  const std::vector<std::string> replaced = dataset_files(output_);
+  CPLStringList finished_files;
+  for (const auto& file : dataset_files(final_)) finished_files.AddString(file.c_str());
+  const CPLStringList written(CPLCorrespondingPaths(final_.c_str(), output_.c_str(), finished_files.List()));
+  // GDAL moves every file of the dataset: a PNG's .aux.xml (the GEOSR_ metadata), an ENVI .hdr, ...
+  if (driver(spec_.format)->Rename(output_.c_str(), final_.c_str()) != CE_None)
+    trap.fail("cannot move the finished output to " + output_.string());
   std::error_code ec;
-  fs::rename(cog_, output_, ec);
-  if (ec) throw std::runtime_error("cannot move the finished COG to " + output_.string() + ": " + ec.message());
+  for (const auto& file : replaced)
+    if (written.FindString(file.c_str()) < 0) fs::remove(file, ec);
   remove_temporaries();
 }
 
-void CogWriter::remove_temporaries() noexcept {
+void RasterWriter::remove_temporaries() noexcept {
+  // The staging GTiff and the finished output with every sidecar its driver wrote.
+  const std::string prefix = hidden_sibling(output_, ".").filename().string();
   std::error_code ec;
-  for (const auto& path : {staging_, cog_}) {
-    if (path.empty()) continue;
-    fs::remove(path, ec);
-    for (const char* extra : {".aux.xml", ".msk", ".ovr"}) fs::remove(path.string() + extra, ec);
-  }
+  for (const auto& entry : fs::directory_iterator(output_directory(output_), ec))
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove(entry.path(), ec);
 }
 
 }  // namespace geosr
