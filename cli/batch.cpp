@@ -37,8 +37,12 @@ SlurmOptions read_slurm_options(const po::variables_map& values) {
       {"mem", &slurm.mem},             {"gres", &slurm.gres}, {"gpus-per-task", &slurm.gpus_per_task}};
   for (const auto& [name, field] : texts)
     if (values.count(name)) *field = values[name].as<std::string>();
-  if (values.count("cpus-per-task")) slurm.cpus_per_task = values["cpus-per-task"].as<int>();
-  if (values.count("max-parallel")) slurm.max_parallel = values["max-parallel"].as<int>();
+  // 0 is how SlurmOptions says "not given"; given, it would vanish from the script.
+  for (const auto& [name, field] : {std::pair{"cpus-per-task", &slurm.cpus_per_task}, std::pair{"max-parallel", &slurm.max_parallel}}) {
+    if (!values.count(name)) continue;
+    *field = values[name].as<int>();
+    if (*field < 1) throw UsageError(std::string("--") + name + " must be at least 1");
+  }
   if (values.count("sbatch")) slurm.extra = values["sbatch"].as<std::vector<std::string>>();
   check_slurm_options(slurm);
   return slurm;

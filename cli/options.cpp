@@ -245,6 +245,22 @@ void write_text_file(const std::string& path, const std::string& text) {
   staged.commit();
 }
 
+namespace {
+
+// LibTorch says how many bytes it could not get (CPU) or that CUDA ran out; which options decide
+// the memory of a network call depends on the command.
+std::string failure_text(const std::string& command, const std::exception& error) {
+  const std::string text = error_text(error);
+  if (text.find("can't allocate memory") == std::string::npos && text.find("out of memory") == std::string::npos)
+    return text;
+  const std::string lower = command == "sr" || command == "seg predict" ? "--batch or --window"
+                            : command == "train" || command == "seg train" ? "--batch or --patch"
+                                                                            : "";
+  return "out of memory" + (lower.empty() ? "" : " for the network; lower " + lower) + " (" + text + ")";
+}
+
+}  // namespace
+
 int guarded(const std::string& command, const std::function<int()>& body) {
   const auto fail = [&](const std::string& reason, int code) {
     end_progress_line();
@@ -256,7 +272,7 @@ int guarded(const std::string& command, const std::function<int()>& body) {
   } catch (const UsageError& e) {
     return fail(e.what(), 2);
   } catch (const std::exception& e) {
-    return fail(error_text(e), 1);
+    return fail(failure_text(command, e), 1);
   } catch (...) {
     return fail("unexpected failure", 1);
   }

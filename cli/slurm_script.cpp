@@ -1,6 +1,8 @@
 #include "slurm_script.hpp"
 
+#include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "options.hpp"
 
@@ -34,6 +36,16 @@ void check_slurm_options(const SlurmOptions& options) {
   if (options.job_name.empty()) throw UsageError("--job-name must not be empty");
   if (options.cpus_per_task < 0) throw UsageError("--cpus-per-task must be positive");
   if (options.max_parallel < 0) throw UsageError("--max-parallel must be positive");
+  // sbatch refuses these only when the job is submitted, after the script was written and copied.
+  const std::tuple<const char*, const std::string*, const char*, const char*> formats[] = {
+      {"--mem", &options.mem, "[0-9]+[KMGTkmgt]?", "a size such as 16G or 4000 (megabytes)"},
+      {"--time", &options.time,
+       "[0-9]+(:[0-9]+){0,2}|[0-9]+-[0-9]+(:[0-9]+){0,2}|[Uu][Nn][Ll][Ii][Mm][Ii][Tt][Ee][Dd]|[Ii][Nn][Ff][Ii][Nn][Ii][Tt][Ee]",
+       "MINUTES, HH:MM:SS, DAYS-HH[:MM[:SS]] or UNLIMITED"},
+      {"--gpus-per-task", &options.gpus_per_task, "([A-Za-z0-9_.-]+:)?[1-9][0-9]*", "a count such as 1 or a100:2"}};
+  for (const auto& [name, value, pattern, meaning] : formats)
+    if (!value->empty() && !std::regex_match(*value, std::regex(pattern)))
+      throw UsageError(std::string(name) + " takes " + meaning + " (got '" + *value + "')");
   for (const auto& option : options.extra) {
     if (option.rfind("--", 0) != 0 || option.find_first_of("\r\n") != std::string::npos) {
       throw UsageError("--sbatch takes one sbatch option such as --qos=high (got '" + option + "')");

@@ -1,8 +1,11 @@
 // geosr sr: super-resolve SRC to DST, by bicubic interpolation (block-wise) or by InfScene-SR joint
 // diffusion denoising with a trained model (diffusion_job.hpp).
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
@@ -13,6 +16,8 @@
 
 namespace geosr::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 double parse_positive(const std::string& text, const std::string& what, bool allow_zero = false,
                       const std::string& given = "") {
@@ -120,13 +125,21 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
     if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
     if (values.count("max-device-mem"))
       job.max_device = parse_size(values["max-device-mem"].as<std::string>(), "--max-device-mem", /*allow_zero=*/true);
-    if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();
+    if (values.count("tmpdir")) {
+      job.tmpdir = values["tmpdir"].as<std::string>();
+      // Checked even when the canvas fits in RAM: a scene a little larger would need it hours in.
+      std::error_code ec;
+      if (!fs::is_directory(job.tmpdir, ec)) throw std::runtime_error("--tmpdir " + job.tmpdir + " is not a directory");
+      if (::access(job.tmpdir.c_str(), W_OK) != 0) throw std::runtime_error("--tmpdir " + job.tmpdir + " is not writable");
+    }
     job.checkpoint_every = values["checkpoint-every"].as<int>();
     job.resume = values["resume"].as<bool>();
     job.mpi = values.count("mpi") && values["mpi"].as<bool>();
     if (values.count("split-rows")) job.split_rows = values["split-rows"].as<int>();
     if (values.count("split-part")) job.split_part = values["split-part"].as<int>();
     job.split_halo = values["split-halo"].as<int64_t>();
+    if (!values["split-halo"].defaulted() && !values.count("split-rows"))
+      throw UsageError("--split-halo applies to --split-rows");
     if (job.mpi && job.split_rows) throw UsageError("--mpi and --split-rows are two ways to split a scene: choose one");
     return request;
   }
@@ -151,6 +164,9 @@ ResampleJob bicubic_job(const SrRequest& request, const RasterSource& source) {
     job.height = std::llround(static_cast<double>(source.height()) * sy);
     job.scale = sx == sy ? format_number(sx) : format_number(sx) + "," + format_number(sy);
   }
+  if (job.width == source.width() && job.height == source.height())
+    throw UsageError("the scale " + job.scale + " leaves the " + std::to_string(source.width()) + " x " +
+                     std::to_string(source.height()) + " input at its size; geosr sr only enlarges");
   check_output_size(job.width, job.height);
   return job;
 }

@@ -243,6 +243,15 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
       {"batch --manifest " + t::quote(dir / "in" / "a.tif") + in + t::quote(dir / "out"), {2, "is the input"}},
       {"batch --manifest " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a geosr batch manifest"}},
       {"batch --slurm " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a Slurm script of geosr batch"}},
+      // What sbatch would refuse only at submission, after the script was written and copied.
+      {"batch --slurm " + t::quote(dir / "job.sh") + " --mem abc" + in + t::quote(dir / "out"), {2, "--mem takes a size"}},
+      {"batch --slurm " + t::quote(dir / "job.sh") + " --time forever" + in + t::quote(dir / "out"), {2, "--time takes"}},
+      {"batch --slurm " + t::quote(dir / "job.sh") + " --gpus-per-task -2" + in + t::quote(dir / "out"),
+       {2, "--gpus-per-task takes a count"}},
+      {"batch --slurm " + t::quote(dir / "job.sh") + " --cpus-per-task 0" + in + t::quote(dir / "out"),
+       {2, "--cpus-per-task must be at least 1"}},
+      {"batch --slurm " + t::quote(dir / "job.sh") + " --max-parallel 0" + in + t::quote(dir / "out"),
+       {2, "--max-parallel must be at least 1"}},
       {"batch --task 5" + in + t::quote(dir / "out"), {2, "--task 5 is out of range: the manifest has tasks 0 .. 0"}},
       {"batch" + in + t::quote(dir / "file"), {2, "OUTDIR " + (dir / "file").string() + " is not a directory"}},
   };
@@ -254,6 +263,7 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
     EXPECT_EQ(count(r.output, "\n"), 1u) << "one line: " << args << "\n" << r.output;
   }
   EXPECT_FALSE(fs::exists(dir / "out")) << "a refused call creates no OUTDIR and writes no manifest";
+  EXPECT_FALSE(fs::exists(dir / "job.sh")) << "nor a script";
   std::ifstream file(dir / "file");
   EXPECT_EQ(std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>()), "x");
   EXPECT_NE(t::open_raster(dir / "in" / "a.tif"), nullptr) << "the scene is still a raster";

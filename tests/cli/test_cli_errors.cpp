@@ -207,6 +207,7 @@ TEST_F(CliErrors, UsageErrors) {
                                   sr("--scale 2 --in-range 5,1", input), sr("--scale 2 -co NOEQUALS", input),
                                   sr("--scale 2 -co COMPRESS=NOPE", input), sr("--scale 2 -co FOO=BAR", input),
                                   sr("--scale 2 -co BLOCKSIZE=7", input), sr("--scale 2 -b \"\"", input),
+                                  sr("--scale 1.0000001", input), any_sr("--steps 1 --split-halo -1", input),
                                   std::string("sr -q --method bicubic --scale 2 ") + t::quote(input)}) {
     const auto f = expect_failure(args, dir, input, "sr", {"in.tif"});
     EXPECT_EQ(f.exit_code, 2) << args << ": " << f.output;
@@ -229,6 +230,12 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
                                      "--sampler ddim --eta nan", "--max-ram -5G"}) {
     const auto f = expect_failure(any_sr("--steps 2 " + options, input), dir, input, "sr", {"in.tif"});
     EXPECT_EQ(f.exit_code, 2) << options << ": " << f.output;
+  }
+  // A --tmpdir that cannot hold the canvas is refused even when the canvas would fit in RAM.
+  for (const std::string& tmpdir : {(dir / "absent").string(), input.string()}) {
+    const auto f = expect_failure(any_sr("--steps 2 --dry-run --tmpdir " + t::quote(tmpdir), input), dir, input, "sr",
+                                  {"in.tif"});
+    EXPECT_NE(f.output.find("--tmpdir " + tmpdir + " is not a directory"), std::string::npos) << f.output;
   }
   const auto echoed = expect_failure(any_sr("--max-device-mem junk", input), dir, input, "sr", {"in.tif"});
   EXPECT_NE(echoed.output.find("'junk'"), std::string::npos) << echoed.output;

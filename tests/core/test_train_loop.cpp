@@ -363,6 +363,10 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
       {{"--seed", "-1"}, "--seed must be a whole number"},
       {{"--ema-decay", "2"}, "--ema-decay must be in [0, 1)"},
       {{"--time-limit", "-5"}, "must not be negative"},
+      {{"--max-steps", "-5"}, "must not be negative"},
+      {{"--beta-start", "0.1", "--beta-end", "0.01"}, "--beta-start must be below --beta-end"},
+      {{"--schedule-steps", "0"}, "schedule needs at least one step"},
+      {{"--beta-end", "1.5"}, "betas must lie in (0, 1)"},
       {{"--workers", "-1"}, "must not be negative"},
       {{"--scale", "1"}, "--scale must be 2 .. 100"},
       {{"--lr", "nan"}, "--lr must be a positive number"},
@@ -387,18 +391,23 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
   const auto c = parse_training_args({"--chips=a,b", "--out", "x", "--time-limit", "1.5h"});
   EXPECT_EQ(c.train_chips.size(), 2u);
   EXPECT_DOUBLE_EQ(c.time_limit_s, 5400.0);
-  // A network read from --init is checked once it is loaded, before anything is written.
+  // Patches the network or the chips cannot take are refused before the run's folder is made: a
+  // network read from --init once it is loaded, patches larger than the chips before the first step.
   const auto out = test::scratch("badpatch") / "run";
-  try {
-    run_training(parse_training_args({"--chips", bundled("train.chips"), "--out", out.string(), "--init",
-                                      (test::samples() / "models" / "naip-rgb-x5-tiny.safetensors").string(),
-                                      "--patch", "20", "--max-steps", "1"}),
-                 std::cerr);
-    ADD_FAILURE() << "a patch the network cannot take was accepted";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("--patch 20 must be divisible by 8 for this network"), std::string::npos)
-        << e.what();
-  }
+  const auto refusal = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--chips", bundled("train.chips"), "--out", out.string(), "--max-steps", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    try {
+      run_training(parse_training_args(args), std::cerr);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string init = (test::samples() / "models" / "naip-rgb-x5-tiny.safetensors").string();
+  EXPECT_EQ(refusal({"--init", init, "--patch", "20"}), "--patch 20 must be divisible by 8 for this network");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_EQ(refusal({"--patch", "80"}), "--patch 80 is larger than the training chips (48 x 48)");
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 

@@ -214,7 +214,18 @@ TEST(RasterWriter, OutputsTheFormatCannotHoldAreRefusedBeforeWriting) {
   EXPECT_NE(refusal(spec).find("JPEG is lossy"), std::string::npos) << refusal(spec);
   spec.format = "PNG";
   EXPECT_EQ(refusal(spec), "");
-  EXPECT_EQ(t::other_files(dir, {}), std::vector<std::string>{});
+  // A mask the format cannot keep: the output would call every pixel valid.
+  t::RasterRecipe masked;
+  masked.type = GDT_Byte;
+  masked.mask = [](int r, int) { return r >= 5; };
+  write_raster(dir / "masked.tif", masked);
+  spec = geosr::output_spec_for(geosr::RasterSource((dir / "masked.tif").string()), 64, 64);
+  ASSERT_TRUE(spec.mask && !spec.nodata);
+  spec.format = "BMP";
+  EXPECT_NE(refusal(spec).find("Byte output of 1 band as BMP"), std::string::npos) << refusal(spec);
+  spec.format = "PNG";  // as a .msk beside it
+  EXPECT_EQ(refusal(spec), "");
+  EXPECT_EQ(t::other_files(dir, {"masked.tif"}), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -248,9 +248,17 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
   positive(c.checkpoint_every, "--checkpoint-every");
   positive(c.val_every, "--val-every");
   positive(c.log_every, "--log-every");
-  if (c.max_steps <= 0 && c.time_limit_s <= 0)
-    throw std::runtime_error("give --max-steps or --time-limit (or both)");
   if (c.max_steps < 0 || c.time_limit_s < 0) throw std::runtime_error("--max-steps and --time-limit must not be negative");
+  if (c.max_steps == 0 && c.time_limit_s == 0)
+    throw std::runtime_error("give --max-steps or --time-limit (or both)");
+  // A decreasing linear or quadratic schedule would add the most noise at the first steps.
+  if (c.schedule.kind != ScheduleKind::Cosine && !(c.schedule.beta_start < c.schedule.beta_end))
+    throw std::runtime_error("--beta-start must be below --beta-end");
+  try {
+    c.schedule.make();
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("--schedule-steps, --beta-start, --beta-end: ") + e.what());
+  }
   if (c.trainer.batch.scale < 2 || c.trainer.batch.scale > kMaxScale)
     throw std::runtime_error("--scale must be 2 .. " + std::to_string(kMaxScale));
   if (!(c.trainer.lr > 0) || !std::isfinite(c.trainer.lr)) throw std::runtime_error("--lr must be a positive number");
@@ -323,6 +331,13 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& progres
         UNetConfig::preset(config.preset, static_cast<int>(train->channels())).to_json() != model->config().to_json())
       throw std::runtime_error("cannot resume: the run's network is not the " + config.preset + " preset");
     check_resumed_settings(previous, settings);
+  }
+  // Found now, not at the first step or validation, after the run's folder is made.
+  for (const auto& [chips, which] : {std::pair{train, "training"}, std::pair{val, "validation"}}) {
+    const int64_t patch = config.trainer.batch.patch;
+    if (chips && (patch > chips->chip_height() || patch > chips->chip_width()))
+      throw std::runtime_error("--patch " + std::to_string(patch) + " is larger than the " + which + " chips (" +
+                               std::to_string(chips->chip_height()) + " x " + std::to_string(chips->chip_width()) + ")");
   }
   fs::create_directories(config.out_dir);  // only once the run can start
   Trainer trainer(model, schedule, train, config.trainer);
