@@ -12,7 +12,7 @@ int degrade_command(const std::vector<std::string>& arguments) {
   return guarded("degrade", [&] {
     std::vector<std::string> args = arguments;
     apply_config_options(args);
-    auto options = io_options(Writes::Raster);
+    auto options = io_options(Writes::Raster, /*value_rule=*/false);  // area averaging works on the values as they are
     options.add_options()("scale", po::value<double>()->default_value(5.0)->value_name("S"),
                           "integer reduction factor >= 2 (5: Planet 3 m from NAIP 0.6 m)");
     po::variables_map values;

@@ -165,6 +165,9 @@ int seg_train(const std::vector<std::string>& args) {
   sliding.window = train.patch;
   sliding.stride = values["stride"].as<int64_t>();
   check_train_options(config, train, sliding.stride);
+  const double time_limit = values.count("time-limit") ? values["time-limit"].as<double>() : 0.0;
+  if (!(time_limit >= 0) || !std::isfinite(time_limit))
+    throw UsageError("--time-limit must be a number of seconds, 0 or more");
   const std::vector<RunSetting> settings = run_settings(values, io, train);
   const bool resume = values["resume"].as<bool>();
   const fs::path out_dir = io.dst;
@@ -204,7 +207,6 @@ int seg_train(const std::vector<std::string>& args) {
   std::string command = "geosr seg train";
   for (const auto& a : args) command += " " + a;
   const auto start = std::chrono::steady_clock::now();
-  const double time_limit = values.count("time-limit") ? values["time-limit"].as<double>() : 0.0;
   const fs::path best_path = out_dir / "best.safetensors";
   double best_iou = -1;
   if (resume && fs::exists(best_path)) {

@@ -106,6 +106,9 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   request.yres = tr.empty() ? 0.0 : parse_positive(tr[0][1], "--tr YRES");
   check_not_input(request.io.src, request.io.dst);
   request.dry_run = values["dry-run"].as<bool>();
+  // The value rule maps to the model's range and back: without a model it would change nothing.
+  if (request.method == "bicubic" && values.count("in-range"))
+    throw UsageError("--in-range applies to --method diffusion; bicubic interpolates the values as they are");
   if (request.method == "bicubic") {  // given diffusion options would be ignored: --resume, --steps, ...
     for (const auto& option : diffusion.options()) {
       const std::string& name = option->long_name();

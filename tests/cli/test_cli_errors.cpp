@@ -287,6 +287,12 @@ TEST_F(CliErrors, BicubicRefusesDiffusionOptionsAndChecksLikeTheRun) {
     EXPECT_EQ(f.exit_code, 2) << f.output;
     EXPECT_NE(f.output.find("applies to --method diffusion, not bicubic"), std::string::npos) << f.output;
   }
+  // The value rule maps to the model's range and back: bicubic and area averaging would ignore it.
+  const auto ranged = expect_failure(sr("--scale 2 --in-range 0,200", input), dir, input, "sr", {"in.tif"});
+  EXPECT_NE(ranged.output.find("--in-range applies to --method diffusion"), std::string::npos) << ranged.output;
+  const auto degraded = expect_failure("degrade -q --in-range 0,200 " + t::quote(input) + " " + t::quote(dir / "lr.tif"),
+                                       dir, input, "degrade", {"in.tif"});
+  EXPECT_EQ(degraded.exit_code, 2) << degraded.output;
   // The dry run refuses what the run refuses: options the output type cannot take.
   const auto predictor = expect_failure(sr("--scale 2 --dry-run -co PREDICTOR=3", input), dir, input, "sr", {"in.tif"});
   EXPECT_NE(predictor.output.find("cannot write a Byte output of 4 bands as COG with these -co: PREDICTOR=3"),

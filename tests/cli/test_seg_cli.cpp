@@ -114,6 +114,11 @@ TEST_F(SegCli, BadInputsGiveOneLineErrors) {
   EXPECT_FALSE(fs::exists(dir / "run"));
   const auto classes = geosr_run("seg eval --labels " + t::quote(tile) + " --prediction " + t::quote(tile));
   EXPECT_EQ(classes.exit_code, 1) << "NAIP reflectances are not classes 0..1: " << classes.output;
+  const auto limit = geosr_run("seg train -q -b 1,2,3 --time-limit -5 --labels " + t::quote(crowns.parent_path()) + " " +
+                               t::quote(tile) + " " + t::quote(dir / "run"));
+  EXPECT_EQ(limit.exit_code, 2) << limit.output;
+  EXPECT_NE(limit.output.find("--time-limit must be a number of seconds, 0 or more"), std::string::npos) << limit.output;
+  EXPECT_FALSE(fs::exists(dir / "run"));
   EXPECT_EQ(geosr_run("seg eval --prediction " + t::quote(dir / "pred.tif")).exit_code, 2);
   EXPECT_EQ(geosr_run("seg frobnicate").exit_code, 2);
   for (const auto& out : {missing.output, size.output, place.output, away.output, train.output, classes.output})
