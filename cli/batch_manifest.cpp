@@ -1,6 +1,7 @@
 #include "batch_manifest.hpp"
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -138,15 +139,24 @@ BatchManifest read_manifest(const std::string& path) {
   }
   const CPLJSONArray tasks = root.GetArray("tasks");
   if (!tasks.IsValid() || tasks.Size() == 0) corrupt(path, "no tasks");
+  // Two scenes of one output would overwrite each other's result (at once, when in two array tasks).
+  std::map<std::string, std::string> written;  // output -> its input
   for (const auto& task : tasks) {
     const auto index = std::to_string(manifest.tasks.size());
     if (task.GetLong("index", -1) != static_cast<GInt64>(manifest.tasks.size())) corrupt(path, "task " + index + " is not numbered " + index);
     const CPLJSONArray scenes = task.GetArray("scenes");
     if (!scenes.IsValid() || scenes.Size() == 0) corrupt(path, "task " + index + " has no scenes");
     auto& list = manifest.tasks.emplace_back();
-    for (const auto& scene : scenes)
+    for (const auto& scene : scenes) {
       list.push_back({input(required_string(scene, "input", path)), file(required_string(scene, "output", path))});
+      const BatchScene& added = list.back();
+      if (const auto [other, fresh] = written.emplace(added.output, added.input); !fresh)
+        corrupt(path, "the scenes " + other->second + " and " + added.input + " have the same output " + added.output);
+    }
   }
+  for (const auto& task : manifest.tasks)
+    for (const auto& scene : task)
+      if (written.count(scene.input)) corrupt(path, scene.input + " is both an input and an output");
   return manifest;
 }
 

@@ -309,6 +309,23 @@ TEST_F(BatchCli, HandWrittenManifestPathsAreRelativeToIt) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(t::open_raster(dir / "job" / "out" / "a_sr.tif")->GetRasterXSize(), 16 * 5);
   EXPECT_TRUE(fs::exists(dir / "job" / "out" / "batch_report.tsv"));
+  // Two scenes of one output (in two array tasks: at once), or a scene that writes another's input.
+  crop("b.tif", 20, 20);
+  const std::string head = R"({"geosr_batch_manifest": 1, "outdir": "out", "sr_options": ["--steps", "2"], "tasks": [)";
+  std::ofstream(dir / "job" / "same.json")
+      << head << R"({"index": 0, "scenes": [{"input": "../in/a.tif", "output": "out/x.tif"}]},
+                    {"index": 1, "scenes": [{"input": "../in/b.tif", "output": "out/./x.tif"}]}]})";
+  std::ofstream(dir / "job" / "chain.json")
+      << head << R"({"index": 0, "scenes": [{"input": "../in/a.tif", "output": "../in/b.tif"},
+                                            {"input": "../in/b.tif", "output": "out/b.tif"}]}]})";
+  for (const auto& [manifest, reason] : {std::pair{"same.json", "have the same output " + (dir / "job" / "out" / "x.tif").string()},
+                                         std::pair{"chain.json", (dir / "in" / "b.tif").string() + " is both an input and an output"}}) {
+    const auto refused = geosr_run("batch -q --manifest " + t::quote(dir / "job" / manifest));
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_NE(refused.output.find(reason), std::string::npos) << refused.output;
+  }
+  EXPECT_FALSE(fs::exists(dir / "job" / "out" / "x.tif"));
+  EXPECT_FALSE(fs::exists(dir / "job" / "out" / "b.tif"));
 }
 
 }  // namespace
