@@ -60,13 +60,11 @@ void check_slurm_path(const std::string& path) {
     throw UsageError(path + " exists and is not a Slurm script of geosr batch; geosr batch will not replace it");
 }
 
-void write_slurm_script(const BatchManifest& manifest, const std::string& manifest_path, const SlurmOptions& slurm,
-                        const std::string& path, bool quiet) {
-  const fs::path logs = fs::path(manifest.outdir) / "logs";
-  const std::string script =
-      slurm_script(slurm, manifest.tasks.size(), geosr_executable(), fs::absolute(manifest_path).string(), logs.string());
+fs::path log_directory(const BatchManifest& manifest) { return fs::path(manifest.outdir) / "logs"; }
+
+void write_slurm_script(const BatchManifest& manifest, const std::string& script, const std::string& path, bool quiet) {
   // sbatch does not create the directory of --output; a task whose log cannot be opened fails.
-  fs::create_directories(logs);
+  fs::create_directories(log_directory(manifest));
   write_text_file(path, script);
   fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
   if (manifest.tasks.size() > kSlurmDefaultMaxArray) {
@@ -99,7 +97,7 @@ int batch_command(const std::vector<std::string>& arguments) {
         ("task", po::value<int64_t>()->value_name("I"), "run task I (0-based) only, as a Slurm array task does")
         ("slurm", po::value<std::string>()->value_name("FILE"),
          "write an sbatch script running the manifest as a job array, instead of running it here")
-        ("q", po::bool_switch(), "quiet: no line per scene, no summary; failures still listed on stderr")
+        ("quiet,q", po::bool_switch(), "no line per scene, no summary; failures still listed on stderr")
         ("config", po::value<std::string>()->value_name("KEY VALUE"),
          "set a GDAL configuration option for geosr batch (after -- for the sr runs too)")
         ("help", "show this help");
@@ -138,7 +136,7 @@ int batch_command(const std::vector<std::string>& arguments) {
     if (workers < 1) throw UsageError("--workers must be at least 1");
     const int64_t group = values["group"].as<int64_t>();
     if (group < 1) throw UsageError("--group must be at least 1");
-    const bool quiet = values["q"].as<bool>();
+    const bool quiet = values["quiet"].as<bool>();
 
     std::string manifest_path;
     BatchManifest manifest;
@@ -170,9 +168,12 @@ int batch_command(const std::vector<std::string>& arguments) {
           if (slurm) check_not_input(path, values["slurm"].as<std::string>());
         }
       }
+    std::string script;  // composed before anything is written: it refuses an OUTDIR an #SBATCH line cannot carry
     if (slurm) {
       check_not_input(manifest_path, values["slurm"].as<std::string>());
       check_slurm_path(values["slurm"].as<std::string>());
+      script = slurm_script(*slurm, manifest.tasks.size(), geosr_executable(), fs::absolute(manifest_path).string(),
+                            log_directory(manifest).string());
     }
     if (planning && fs::exists(manifest_path)) {  // replaced only when it is an earlier manifest
       try {
@@ -192,7 +193,7 @@ int batch_command(const std::vector<std::string>& arguments) {
       }
     }
     if (slurm) {
-      write_slurm_script(manifest, manifest_path, *slurm, values["slurm"].as<std::string>(), quiet);
+      write_slurm_script(manifest, script, values["slurm"].as<std::string>(), quiet);
       return 0;
     }
 

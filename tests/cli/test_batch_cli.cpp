@@ -252,6 +252,7 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
        {2, "--cpus-per-task must be at least 1"}},
       {"batch --slurm " + t::quote(dir / "job.sh") + " --max-parallel 0" + in + t::quote(dir / "out"),
        {2, "--max-parallel must be at least 1"}},
+      {"batch --slurm " + t::quote(dir / "job.sh") + in + t::quote(dir / "out dir"), {2, "holds blanks or quotes"}},
       {"batch --task 5" + in + t::quote(dir / "out"), {2, "--task 5 is out of range: the manifest has tasks 0 .. 0"}},
       {"batch" + in + t::quote(dir / "file"), {2, "OUTDIR " + (dir / "file").string() + " is not a directory"}},
   };
@@ -264,6 +265,7 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
   }
   EXPECT_FALSE(fs::exists(dir / "out")) << "a refused call creates no OUTDIR and writes no manifest";
   EXPECT_FALSE(fs::exists(dir / "job.sh")) << "nor a script";
+  EXPECT_FALSE(fs::exists(dir / "out dir")) << "an OUTDIR the script cannot name is not created";
   std::ifstream file(dir / "file");
   EXPECT_EQ(std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>()), "x");
   EXPECT_NE(t::open_raster(dir / "in" / "a.tif"), nullptr) << "the scene is still a raster";
