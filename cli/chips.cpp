@@ -1,6 +1,7 @@
 // geosr chips: cut HR training patches from rasters into a chip shard (docs/chips.md), so that
 // training needs no GDAL. Values are stored as read, with the same value rule inference applies.
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -55,6 +56,7 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
   std::unique_ptr<ChipShardWriter> writer;
   std::vector<std::string> used;
   int64_t dropped = 0;
+  int64_t samples = 0, outside = 0;  // valid samples, and those beyond [-1, 1] that training clamps
   std::vector<int> band_numbers;
   std::string dtype_name, rule;
   GDALDataType first_type = GDT_Unknown;
@@ -124,6 +126,9 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
       }
       writer->append(float_values ? window.data
                                   : from_model(window.data, bands[0].range, source.data_type()));
+      const auto valid = window.valid.unsqueeze(0).expand_as(window.data);
+      samples += valid.sum().item<int64_t>();
+      outside += (window.data.abs() > 1.0).logical_and(valid).sum().item<int64_t>();
     }
     used.push_back(fs::path(inputs[file]).filename().string());
   }
@@ -148,6 +153,11 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
   sidecar << "\n  ]\n}\n";
   shard.commit();
   sidecar_file.commit();
+  // Reflectances 0..10000 under a float band's default range 0..1 would train on a white scene.
+  if (!io.quiet && outside * 100 > samples)
+    warn("chips", format_number(std::round(1000.0 * static_cast<double>(outside) / static_cast<double>(samples)) / 10.0) +
+                      " % of the values lie outside the value range " + first_ranges +
+                      " (training clamps them to its ends); give --in-range LO,HI");
   if (!io.quiet)
     std::cout << io.dst << ": " << count << " chips of " << patch << " x " << patch << " x " << band_numbers.size()
               << " (" << dtype_name << ") from " << used.size() << " rasters, " << dropped

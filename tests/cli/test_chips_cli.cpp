@@ -48,6 +48,22 @@ TEST(ChipsCli, RandomSamplingIsSeeded) {
                            read_chip_shard((dir / "again.chips").string())));
 }
 
+TEST(ChipsCli, ValuesBeyondTheValueRangeAreReported) {
+  // SpaceNet's Float64 reflectances (1..2046) under a float band's default range 0..1.
+  const auto dir = test::scratch("range");
+  const auto scene = test::shared_data() / "odd" / "spacenet_ms_float64_1m.tif";
+  const std::string cut = geosr_cmd() + " chips --patch 64 --stride 128 ";
+  const auto plain = test::run_command(cut + test::quote(scene) + " " + test::quote(dir / "plain.chips"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_NE(plain.output.find("geosr chips: warning: 100 % of the values lie outside the value range 0..1,0..1,0..1,0..1"),
+            std::string::npos)
+      << plain.output;
+  const auto ranged = test::run_command(cut + "--in-range 0,2047 " + test::quote(scene) + " " +
+                                        test::quote(dir / "ranged.chips"));
+  ASSERT_EQ(ranged.exit_code, 0) << ranged.output;
+  EXPECT_EQ(ranged.output.find("warning"), std::string::npos) << ranged.output;
+}
+
 TEST(ChipsCli, BadInputGivesOneLineErrors) {
   const auto dir = test::scratch("errors");
   const auto missing = test::run_command(geosr_cmd() + " chips " + test::quote(dir / "nope.tif") + " " +
