@@ -11,6 +11,7 @@
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/interrupt.hpp"
 #include "geosr/io/raster_writer.hpp"
+#include "geosr/io/value_survey.hpp"
 #include "resample_job.hpp"
 #include "split_job.hpp"
 
@@ -71,6 +72,40 @@ DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
   } catch (const SettingsError& e) {
     throw UsageError(e.what());
   }
+}
+
+namespace {
+
+std::string percent(double share) { return format_number(std::round(share * 1000.0) / 10.0) + " %"; }
+
+// "0..255" for a rule all bands share, else each distinct range once.
+std::string ranges_text(const RasterSource& source) {
+  std::string text;
+  for (const auto& band : source.bands()) {
+    const std::string range = format_number(band.range.lo) + ".." + format_number(band.range.hi);
+    if (text.find(range) == std::string::npos) text += (text.empty() ? "" : ", ") + range;
+  }
+  return text;
+}
+
+}  // namespace
+
+void warn_about_value_rule(const std::string& command, const RasterSource& source) {
+  const ValueSurvey survey = survey_values(source);
+  if (survey.samples == 0) return;
+  const std::string values =
+      "the values (" + format_number(survey.file_low) + ".." + format_number(survey.file_high) + ", sampled)";
+  if (survey.outside * 100 > survey.samples) {
+    warn(command, percent(static_cast<double>(survey.outside) / static_cast<double>(survey.samples)) + " of " + values +
+                      " lie outside the value range " + ranges_text(source) +
+                      ": the model sees them as -1 or 1; give --in-range LO,HI");
+    return;
+  }
+  // A model trained on scenes that fill their range sees a sliver of it as a flat field.
+  const double fill = (survey.high - survey.low) / 2.0;
+  if (fill < 0.25)
+    warn(command, values + " fill only " + percent(fill) + " of the value range " + ranges_text(source) +
+                      ": the model sees a flat scene; give --in-range LO,HI");
 }
 
 RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup) {

@@ -46,6 +46,10 @@ DiffusionSetup prepare_settings(const DiffusionSettings& settings);
 // The input bands the model reads (-b, else the first ones), a wrong count reported as a usage error.
 RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup);
 
+// Warns, as `command`, when the value rule would show the model a white scene (values far beyond
+// the range) or a flat one (values in a sliver of it), from a decimated read (value_survey.hpp).
+void warn_about_value_rule(const std::string& command, const RasterSource& source);
+
 // Opens SRC itself: without -b it selects the first bands the model takes (1,2,3 for an RGB model).
 int run_diffusion_job(const DiffusionJob& job, IoOptions io);
 

@@ -232,6 +232,7 @@ void DiffusionScene::check_runnable() const {
     throw no_valid_pixels(source.path());
   }
   check_output(spec);
+  warn_about_value_rule("sr", source);
   if (!source.geotransform()) warn("sr", "input has no geotransform; the output will have none");
   if (source.crs_wkt().empty()) warn("sr", "input has no CRS; the output will have none");
 }

@@ -121,6 +121,7 @@ int vrt_command(const std::vector<std::string>& arguments) {
     const RasterSource source = open_model_source(io, setup);
     // A VRT of nothing but NoData is refused as `geosr sr` refuses it.
     if (!source.any_valid()) throw no_valid_pixels(source.path());
+    warn_about_value_rule("vrt", source);
     check_output_path(io.dst, io.overwrite);
     write_text_file(io.dst, vrt_text(source, settings, setup));
     if (!io.quiet) {
