@@ -100,9 +100,9 @@ std::optional<SrRequest> shared_sr_request(const BatchManifest& manifest) {
   if (request && (request->io.quiet || request->io.overwrite || request->diffusion.resume || request->diffusion.dry_run)) {
     throw UsageError("leave -q, --overwrite, --resume and --dry-run out of the sr options; geosr batch sets what each run needs");
   }
-  if (request && request->io.format != "COG")
-    throw UsageError("geosr batch writes every scene as a COG, OUTDIR/<name>.tif; leave -of " + request->io.format +
-                     " out of the sr options");
+  if (request && !request->io.requested_format.empty())
+    throw UsageError("geosr batch writes every scene as a COG, OUTDIR/<name>.tif; leave -of " +
+                     request->io.requested_format + " out of the sr options");
   return request;
 }
 

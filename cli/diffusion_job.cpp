@@ -1,5 +1,7 @@
 #include "diffusion_job.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -98,7 +100,7 @@ void warn_about_value_rule(const std::string& command, const RasterSource& sourc
   if (survey.outside * 100 > survey.samples) {
     warn(command, percent(static_cast<double>(survey.outside) / static_cast<double>(survey.samples)) + " of " + values +
                       " lie outside the value range " + ranges_text(source) +
-                      ": the model sees them as -1 or 1; give --in-range LO,HI");
+                      ", far from any scene the model learnt; give --in-range LO,HI");
     return;
   }
   // A model trained on scenes that fill their range sees a sliver of it as a flat field.
@@ -117,6 +119,13 @@ RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup)
 }
 
 int run_diffusion_job(const DiffusionJob& job, IoOptions io) {
+  // Where the run starts, not where batch --slurm parses the options: a node's scratch may exist
+  // only there. Checked even when the canvas fits in RAM: a scene a little larger needs it hours in.
+  if (!job.tmpdir.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(job.tmpdir, ec)) throw std::runtime_error("--tmpdir " + job.tmpdir + " is not a directory");
+    if (::access(job.tmpdir.c_str(), W_OK) != 0) throw std::runtime_error("--tmpdir " + job.tmpdir + " is not writable");
+  }
   if (job.split_rows > 0 || job.split_part > 0) {
     if (job.split_rows < 1) throw UsageError("--split-part needs --split-rows");
     return run_split_job(job, io);

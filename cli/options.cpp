@@ -253,10 +253,11 @@ std::string failure_text(const std::string& command, const std::exception& error
   const std::string text = error_text(error);
   if (text.find("can't allocate memory") == std::string::npos && text.find("out of memory") == std::string::npos)
     return text;
-  const std::string lower = command == "sr" || command == "seg predict" ? "--batch or --window"
+  const std::string lower = command == "sr"          ? "--batch or --window (the network), --max-ram (the canvas)"
+                            : command == "seg predict" ? "--batch or --window"
                             : command == "train" || command == "seg train" ? "--batch or --patch"
                                                                             : "";
-  return "out of memory" + (lower.empty() ? "" : " for the network; lower " + lower) + " (" + text + ")";
+  return "out of memory" + (lower.empty() ? "" : "; lower " + lower) + " (" + text + ")";
 }
 
 }  // namespace

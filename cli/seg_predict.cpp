@@ -104,10 +104,11 @@ int predict(const std::vector<std::string>& args) {
     probability_spec.metadata = class_spec.metadata;
     try {  // -of names the format of both outputs; without it each goes by its own extension
       probability_spec.format = output_format(probabilities_path, io.requested_format);
-    } catch (const std::invalid_argument& e) {
+      if (!io.creation_options.empty()) check_creation_options(probability_spec.format, io.creation_options);
+      check_output_spec(probability_spec);
+    } catch (const std::exception& e) {
       throw UsageError(std::string("--probabilities: ") + e.what());
     }
-    check_output(probability_spec);
   }
   const InterruptGuard interrupts;  // before the writers stage files, whose destructors then remove them
   RasterWriter class_writer(io.dst, class_spec);

@@ -89,7 +89,9 @@ std::vector<std::string> default_creation_options(const std::string& format) {
   const bool cog = format == "COG";
   if (!cog && format != "GTiff") return {};
   register_gdal();
-  const char* list = GetGDALDriverManager()->GetDriverByName(format.c_str())->GetMetadataItem(GDAL_DMD_CREATIONOPTIONLIST);
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(format.c_str());
+  if (!driver) throw std::runtime_error("GDAL has no " + format + " driver");
+  const char* list = driver->GetMetadataItem(GDAL_DMD_CREATIONOPTIONLIST);
   const bool zstd = list && std::strstr(list, "ZSTD");
   std::vector<std::string> options = {std::string("COMPRESS=") + (zstd ? "ZSTD" : "DEFLATE"), "PREDICTOR=2",
                                       "BIGTIFF=IF_SAFER"};

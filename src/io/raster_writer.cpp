@@ -1,5 +1,6 @@
 #include "geosr/io/raster_writer.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -37,13 +38,15 @@ CPLStringList option_list(const OutputSpec& spec) {
   return list;
 }
 
-// JPEG and WEBP (as formats or as a GeoTIFF's compression) and JPEG 2000 unless reversible.
+// JPEG and WEBP (as formats or as a GeoTIFF's compression) and JPEG 2000 unless lossless (its
+// driver needs both REVERSIBLE=YES and QUALITY=100 for that).
 std::string lossy_encoding(const OutputSpec& spec, const CPLStringList& options) {
   const std::string compress = CPLString(options.FetchNameValueDef("COMPRESS", "")).toupper();
   if (compress == "JPEG" || compress == "WEBP") return "-co COMPRESS=" + compress;
   if (spec.format == "JPEG" || spec.format == "WEBP") return spec.format;
-  if (spec.format == "JP2OpenJPEG" && !CPLTestBool(options.FetchNameValueDef("REVERSIBLE", "NO")))
-    return "JP2OpenJPEG without -co REVERSIBLE=YES";
+  if (spec.format == "JP2OpenJPEG" && !(CPLTestBool(options.FetchNameValueDef("REVERSIBLE", "NO")) &&
+                                        CPLAtof(options.FetchNameValueDef("QUALITY", "25")) >= 100.0))
+    return "JP2OpenJPEG without -co REVERSIBLE=YES -co QUALITY=100";
   return "";
 }
 
@@ -68,39 +71,37 @@ void check_output_spec(const OutputSpec& spec) {
   const bool masked = spec.mask && !spec.nodata;
   if (masked && sample->CreateMaskBand(GMF_PER_DATASET) != CE_None)
     throw std::runtime_error("cannot check the output options");
+  // A folder of its own, so the probe and whatever sidecars the driver writes go with it.
+  const std::string folder = "/vsimem/geosr-output-check-" + std::to_string(::getpid());
   const std::string extension = format_extension(spec.format);
-  const std::string probe =
-      "/vsimem/geosr-output-check-" + std::to_string(::getpid()) + (extension.empty() ? "" : "." + extension);
+  const std::string probe = folder + "/probe" + (extension.empty() ? "" : "." + extension);
   GdalErrorTrap trap;
   // Strict, here and in commit(): a driver that cannot hold the type (PNG of Float64) fails instead
   // of converting the values with a warning.
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> copy(
       driver(spec.format)->CreateCopy(probe.c_str(), sample.get(), TRUE, options.List(), nullptr, nullptr),
       close_dataset);
+  const bool written = copy != nullptr;
   copy.reset();
   bool mask_kept = true;
-  if (masked && trap.first_error().empty()) {
+  if (masked && written && trap.first_error().empty()) {
+    // The input's mask read back as a mask: not all valid, and not an alpha band in its place.
     copy.reset(GDALDataset::Open(probe.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-    mask_kept = copy && !(copy->GetRasterBand(1)->GetMaskFlags() & GMF_ALL_VALID);
+    mask_kept = copy && copy->GetRasterBand(1)->GetMaskFlags() == GMF_PER_DATASET;
     copy.reset();
   }
-  if (char** files = VSIReadDir("/vsimem/")) {  // the probe and whatever sidecars the driver wrote
-    const std::string name = probe.substr(std::strlen("/vsimem/"));
-    for (char** file = files; *file; ++file)
-      if (std::string(*file).rfind(name, 0) == 0) VSIUnlink(("/vsimem/" + std::string(*file)).c_str());
-    CSLDestroy(files);
-  }
+  VSIRmdirRecursive(folder.c_str());
   const std::string what = "cannot write a " + std::string(GDALGetDataTypeName(spec.type)) + " output of " +
                            std::to_string(bands) + " band" + (bands == 1 ? "" : "s") + " as " + spec.format +
                            (spec.creation_options.empty() ? "" : " with these -co");
-  if (!trap.first_error().empty()) {
+  if (!trap.first_error().empty() || !written) {
     std::string reason = trap.first_error();  // without the probe's name, which means nothing to the user
     if (reason.rfind(probe + ": ", 0) == 0) reason.erase(0, probe.size() + 2);
-    throw std::runtime_error(what + ": " + reason);
+    throw std::runtime_error(what + ": " + (reason.empty() ? "the driver wrote nothing" : reason));
   }
   if (!mask_kept)
-    throw std::runtime_error(what + ": it cannot store the mask of invalid pixels the input has (COG, GTiff and "
-                             "JPEG can)");
+    throw std::runtime_error(what + ": it cannot store the mask of invalid pixels the input has as a mask (COG, "
+                             "GTiff and JPEG can)");
 }
 
 void check_output_path(const fs::path& output, bool overwrite) {
@@ -134,7 +135,7 @@ void remove_stale_temporaries(const fs::path& output) {
     const auto dot = rest.find('.');
     if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789") != dot) continue;
     const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
-    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
   }
 }
 
@@ -178,7 +179,9 @@ RasterWriter::RasterWriter(fs::path output, OutputSpec spec)
   check_output_spec(spec_);
   remove_stale_temporaries(output_);
   staging_ = hidden_sibling(output_, ".tmp.tif");
-  final_ = hidden_sibling(output_, ".final" + output_.extension().string());
+  // Under the output's own name in a hidden folder: GDAL moves a dataset's files (a .aux.xml, an
+  // ENVI .hdr) by swapping the folder and the name's stem, which needs them to match the output's.
+  final_ = hidden_sibling(output_, ".d") / output_.filename();
 
   GdalErrorTrap trap;
   // Uncompressed, so blocks that straddle tiles can be rewritten without growing the file.
@@ -268,6 +271,9 @@ void RasterWriter::commit(GDALProgressFunc progress, void* progress_data) {
   if (!staged) trap.fail("cannot reopen the temporary file " + staging_.string());
 
   const CPLStringList options = option_list(spec_);
+  std::error_code ec;
+  if (!fs::create_directory(final_.parent_path(), ec))
+    throw std::runtime_error("cannot create a folder in " + output_directory(output_).string() + ": " + ec.message());
   // A GTiff's mask inside the file, as a COG's is (unless --config says otherwise).
   CPLConfigOptionSetter internal_mask("GDAL_TIFF_INTERNAL_MASK", "YES", true);
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> finished(
@@ -281,24 +287,29 @@ void RasterWriter::commit(GDALProgressFunc progress, void* progress_data) {
 
   // A replaced output's sidecars (statistics in .aux.xml, a .msk) would describe the old pixels.
   const std::vector<std::string> replaced = dataset_files(output_);
-  CPLStringList finished_files;
-  for (const auto& file : dataset_files(final_)) finished_files.AddString(file.c_str());
-  const CPLStringList written(CPLCorrespondingPaths(final_.c_str(), output_.c_str(), finished_files.List()));
+  std::vector<std::string> written;  // the finished files under their final names
+  for (const auto& file : dataset_files(final_)) written.push_back(file_in_place(file));
   // GDAL moves every file of the dataset: a PNG's .aux.xml (the GEOSR_ metadata), an ENVI .hdr, ...
   if (driver(spec_.format)->Rename(output_.c_str(), final_.c_str()) != CE_None)
     trap.fail("cannot move the finished output to " + output_.string());
-  std::error_code ec;
-  for (const auto& file : replaced)
-    if (written.FindString(file.c_str()) < 0) fs::remove(file, ec);
+  for (const auto& file : replaced) {
+    const std::string name = file_in_place(file);
+    if (std::find(written.begin(), written.end(), name) == written.end() && !fs::equivalent(name, output_, ec))
+      fs::remove(name, ec);
+  }
   remove_temporaries();
 }
 
+std::string RasterWriter::file_in_place(const std::string& file) const {
+  return (output_directory(output_) / fs::path(file).filename()).lexically_normal().string();
+}
+
 void RasterWriter::remove_temporaries() noexcept {
-  // The staging GTiff and the finished output with every sidecar its driver wrote.
+  // The staging GTiff and the folder of the finished output with every sidecar its driver wrote.
   const std::string prefix = hidden_sibling(output_, ".").filename().string();
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(output_directory(output_), ec))
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove(entry.path(), ec);
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(entry.path(), ec);
 }
 
 }  // namespace geosr

@@ -1,50 +1,43 @@
 #include "geosr/io/value_survey.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
-#include <vector>
 
-#include <gdal_priv.h>
-
-#include "geosr/io/gdal_errors.hpp"
 #include "geosr/io/raster_source.hpp"
 
 namespace geosr {
-ValueSurvey survey_values(const RasterSource& source, int64_t side) {
-  register_gdal();
-  GdalErrorTrap quiet;
-  const GDALDatasetUniquePtr dataset(GDALDataset::Open(source.path().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-  if (!dataset) return {};
-  const double step = std::max(1.0, static_cast<double>(std::max(source.width(), source.height())) / side);
-  const int w = std::max(1, static_cast<int>(std::lround(source.width() / step)));
-  const int h = std::max(1, static_cast<int>(std::lround(source.height() / step)));
-  std::vector<double> values(static_cast<size_t>(w) * h);
-  std::vector<uint8_t> mask(values.size());
+
+ValueSurvey survey_values(const RasterSource& source, int64_t windows, int64_t side) {
   ValueSurvey survey;
   survey.low = survey.file_low = std::numeric_limits<double>::infinity();
   survey.high = survey.file_high = -std::numeric_limits<double>::infinity();
-  for (const auto& band : source.bands()) {
-    GDALRasterBand* raster = dataset->GetRasterBand(band.index);
-    if (!raster ||
-        raster->RasterIO(GF_Read, 0, 0, static_cast<int>(source.width()), static_cast<int>(source.height()),
-                         values.data(), w, h, GDT_Float64, 0, 0, nullptr) != CE_None ||
-        raster->GetMaskBand()->RasterIO(GF_Read, 0, 0, static_cast<int>(source.width()),
-                                        static_cast<int>(source.height()), mask.data(), w, h, GDT_Byte, 0, 0,
-                                        nullptr) != CE_None)
-      return {};
-    for (size_t i = 0; i < values.size(); ++i) {
-      const double v = values[i];
-      if (!mask[i] || !std::isfinite(v) || (band.nodata && v == *band.nodata)) continue;
-      const double model = 2.0 * (v - band.range.lo) / (band.range.hi - band.range.lo) - 1.0;
-      ++survey.samples;
-      if (std::abs(model) > 1.0) ++survey.outside;
-      survey.low = std::min(survey.low, model);
-      survey.high = std::max(survey.high, model);
-      survey.file_low = std::min(survey.file_low, v);
-      survey.file_high = std::max(survey.file_high, v);
-    }
+  const int64_t w = std::min(side, source.width()), h = std::min(side, source.height());
+  const int64_t columns = std::min(windows, source.width() / w), rows = std::min(windows, source.height() / h);
+  const auto& bands = source.bands();
+  std::vector<double> lo, scale;  // the value rule of each band: model = (file - lo) * scale - 1
+  for (const auto& band : bands) {
+    lo.push_back(band.range.lo);
+    scale.push_back(2.0 / (band.range.hi - band.range.lo));
   }
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < columns; ++j) {
+      // Evenly spread and block-sized, so a tiled scene without overviews is read a few tiles, not whole.
+      const int64_t top = (source.height() - h) * i / std::max<int64_t>(rows - 1, 1);
+      const int64_t left = (source.width() - w) * j / std::max<int64_t>(columns - 1, 1);
+      const RasterWindow window = source.read_values({top, top + h}, {left, left + w});
+      const auto valid = window.valid.flatten();
+      if (!valid.any().item<bool>()) continue;
+      for (size_t b = 0; b < bands.size(); ++b) {
+        const auto values = window.data[static_cast<int64_t>(b)].flatten().masked_select(valid).to(torch::kDouble);
+        const auto model = (values - lo[b]) * scale[b] - 1.0;
+        survey.samples += values.numel();
+        survey.outside += (model.abs() > 1.0).sum().item<int64_t>();
+        survey.low = std::min(survey.low, model.min().item<double>());
+        survey.high = std::max(survey.high, model.max().item<double>());
+        survey.file_low = std::min(survey.file_low, values.min().item<double>());
+        survey.file_high = std::max(survey.file_high, values.max().item<double>());
+      }
+    }
   return survey.samples ? survey : ValueSurvey{};
 }
 

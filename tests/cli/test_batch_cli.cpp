@@ -317,11 +317,14 @@ TEST_F(BatchCli, HandWrittenManifestPathsAreRelativeToIt) {
   std::ofstream(dir / "job" / "same.json")
       << head << R"({"index": 0, "scenes": [{"input": "../in/a.tif", "output": "out/x.tif"}]},
                     {"index": 1, "scenes": [{"input": "../in/b.tif", "output": "out/./x.tif"}]}]})";
+  std::ofstream(dir / "job" / "png.json")
+      << head << R"({"index": 0, "scenes": [{"input": "../in/a.tif", "output": "out/a.png"}]}]})";
   std::ofstream(dir / "job" / "chain.json")
       << head << R"({"index": 0, "scenes": [{"input": "../in/a.tif", "output": "../in/b.tif"},
                                             {"input": "../in/b.tif", "output": "out/b.tif"}]}]})";
   for (const auto& [manifest, reason] : {std::pair{"same.json", "have the same output " + (dir / "job" / "out" / "x.tif").string()},
-                                         std::pair{"chain.json", (dir / "in" / "b.tif").string() + " is both an input and an output"}}) {
+                                         std::pair{"chain.json", (dir / "in" / "b.tif").string() + " is both an input and an output"},
+                                         std::pair{"png.json", std::string("is no .tif: geosr batch writes COGs")}}) {
     const auto refused = geosr_run("batch -q --manifest " + t::quote(dir / "job" / manifest));
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
     EXPECT_NE(refused.output.find(reason), std::string::npos) << refused.output;

@@ -174,7 +174,11 @@ TEST(RasterWriter, OtherFormatsTakeTheirSidecarsIntoPlace) {
   ds->GetRasterBand(1)->GetBlockSize(&bw, &bh);
   EXPECT_EQ(bw, 256);
   EXPECT_EQ(bh, 256);
-  EXPECT_EQ(t::other_files(dir, {"out.tif", "out.png", "out.png.aux.xml", "plain.tif"}), std::vector<std::string>{});
+  // Without an extension: GDAL moves a dataset's files by their stem, the name's own here.
+  upscale(input, dir / "noext", 2, [](auto& spec) { spec.format = "PNG"; });
+  EXPECT_STREQ(t::open_raster(dir / "noext")->GetMetadataItem("GEOSR_METHOD"), "bicubic");
+  EXPECT_EQ(t::other_files(dir, {"out.tif", "out.png", "out.png.aux.xml", "plain.tif", "noext", "noext.aux.xml"}),
+            std::vector<std::string>{});
 }
 
 TEST(RasterWriter, AReplacedOutputLeavesNoStaleSidecar) {
@@ -187,6 +191,15 @@ TEST(RasterWriter, AReplacedOutputLeavesNoStaleSidecar) {
   upscale(input, dir / "out.tif", 3, [](auto& spec) { spec.overwrite = true; });
   EXPECT_EQ(t::open_raster(dir / "out.tif")->GetRasterXSize(), 768);
   EXPECT_EQ(t::other_files(dir, {"out.tif"}), std::vector<std::string>{});
+  // A PNG replaced under another spelling of its path keeps its new metadata file.
+  const auto png = [](auto& spec) {
+    spec.format = "PNG";
+    spec.overwrite = true;
+  };
+  upscale(input, dir / "out.png", 2, png);
+  upscale(input, dir.string() + "//./out.png", 3, png);
+  EXPECT_EQ(t::open_raster(dir / "out.png")->GetRasterXSize(), 768);
+  EXPECT_STREQ(t::open_raster(dir / "out.png")->GetMetadataItem("GEOSR_SCALE"), "3");
 }
 
 // Why check_output_spec refuses `spec` ("" when it does not).

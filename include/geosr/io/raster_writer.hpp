@@ -37,10 +37,12 @@ class RasterWriter {
 
  private:
   void remove_temporaries() noexcept;
+  // `file` (a file of the finished dataset or of the one it replaces) beside the output, normalised.
+  std::string file_in_place(const std::string& file) const;
 
   std::filesystem::path output_;
   std::filesystem::path staging_;  // tiled GTiff written block by block
-  std::filesystem::path final_;    // the finished output before its rename
+  std::filesystem::path final_;    // the finished output, in a hidden folder, before its rename
   OutputSpec spec_;
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> dataset_;
 };

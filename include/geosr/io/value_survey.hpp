@@ -1,8 +1,8 @@
 #pragma once
-// Where a scene's values fall under the value rule, from a decimated read (GDAL's overviews when
-// the file has them): before hours of denoising, a scene the model would see as white (values far
-// beyond the range, like reflectances 0..10000 under a Float band's 0..1) or as a flat dark field
-// (values in a sliver of it, like 0..3000 under UInt16's 0..65535) is worth a warning.
+// Where a scene's values fall under the value rule, from a grid of small windows read as the run
+// reads them (its bands, NoData and masks): before hours of denoising, values far beyond the range
+// (reflectances 0..10000 under a Float band's 0..1) or in a sliver of it (11-bit counts under
+// UInt16's 0..65535), both far from any scene the model learnt, are worth a warning.
 
 #include <cstdint>
 
@@ -19,8 +19,8 @@ struct ValueSurvey {
   double file_high = 0.0;
 };
 
-// Reads every selected band at about `side` x `side` pixels. A file GDAL cannot read that way
-// gives an empty survey: the run reports it.
-ValueSurvey survey_values(const RasterSource& source, int64_t side = 512);
+// Reads up to `windows` x `windows` windows of `side` x `side` pixels spread over the scene (the
+// whole scene when it is smaller); throws on read errors as RasterSource does.
+ValueSurvey survey_values(const RasterSource& source, int64_t windows = 16, int64_t side = 32);
 
 }  // namespace geosr
