@@ -1,6 +1,5 @@
 #include "batch_manifest.hpp"
 
-#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -152,8 +151,7 @@ BatchManifest read_manifest(const std::string& path) {
       list.push_back({input(required_string(scene, "input", path)), file(required_string(scene, "output", path))});
       const BatchScene& added = list.back();
       // Completeness is a COG with the run's settings; another name would give another format.
-      std::string extension = fs::path(added.output).extension().string();
-      for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string extension = lowercase_extension(added.output);
       if (extension != ".tif" && extension != ".tiff")
         corrupt(path, "the output " + added.output + " is no .tif: geosr batch writes COGs");
       if (const auto [other, fresh] = written.emplace(added.output, added.input); !fresh)

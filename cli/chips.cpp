@@ -1,7 +1,6 @@
 // geosr chips: cut HR training patches from rasters into a chip shard (docs/chips.md), so that
 // training needs no GDAL. Values are stored as read, with the same value rule inference applies.
 
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -155,8 +154,8 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
   sidecar_file.commit();
   // Reflectances 0..10000 under a float band's default range 0..1 would train on a white scene.
   if (!io.quiet && outside * 100 > samples)
-    warn("chips", format_number(std::round(1000.0 * static_cast<double>(outside) / static_cast<double>(samples)) / 10.0) +
-                      " % of the values lie outside the value range " + first_ranges +
+    warn("chips", format_percent(static_cast<double>(outside) / static_cast<double>(samples)) +
+                      " of the values lie outside the value range " + first_ranges +
                       " (training clamps them to its ends); give --in-range LO,HI");
   if (!io.quiet)
     std::cout << io.dst << ": " << count << " chips of " << patch << " x " << patch << " x " << band_numbers.size()

@@ -78,8 +78,6 @@ DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
 
 namespace {
 
-std::string percent(double share) { return format_number(std::round(share * 1000.0) / 10.0) + " %"; }
-
 // "0..255" for a rule all bands share, else each distinct range once.
 std::string ranges_text(const RasterSource& source) {
   std::string text;
@@ -98,7 +96,7 @@ void warn_about_value_rule(const std::string& command, const RasterSource& sourc
   const std::string values =
       "the values (" + format_number(survey.file_low) + ".." + format_number(survey.file_high) + ", sampled)";
   if (survey.outside * 100 > survey.samples) {
-    warn(command, percent(static_cast<double>(survey.outside) / static_cast<double>(survey.samples)) + " of " + values +
+    warn(command, format_percent(static_cast<double>(survey.outside) / static_cast<double>(survey.samples)) + " of " + values +
                       " lie outside the value range " + ranges_text(source) +
                       ", far from any scene the model learnt; give --in-range LO,HI");
     return;
@@ -106,7 +104,7 @@ void warn_about_value_rule(const std::string& command, const RasterSource& sourc
   // A model trained on scenes that fill their range sees a sliver of it as a flat field.
   const double fill = (survey.high - survey.low) / 2.0;
   if (fill < 0.25)
-    warn(command, values + " fill only " + percent(fill) + " of the value range " + ranges_text(source) +
+    warn(command, values + " fill only " + format_percent(fill) + " of the value range " + ranges_text(source) +
                       ": the model sees a flat scene; give --in-range LO,HI");
 }
 

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -213,6 +214,12 @@ void check_output(const OutputSpec& spec) {
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
+}
+
+std::string lowercase_extension(const std::string& path) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extension;
 }
 
 std::string join(const std::vector<int>& values) {

@@ -60,6 +60,9 @@ void set_output_options(OutputSpec& spec, const IoOptions& io);
 // check_output_spec as a usage error (exit 2): the format or -co cannot take this output.
 void check_output(const OutputSpec& spec);
 
+// The extension of `path` in lower case (".tif" for "A.TIF"; "" for none).
+std::string lowercase_extension(const std::string& path);
+
 // A seed option: a whole number from 0 to 2^64 - 1 (Boost would wrap "-1" around).
 uint64_t read_seed(const po::variables_map& values, const std::string& name = "seed");
 

@@ -1,6 +1,7 @@
 #include "resample_job.hpp"
 
 #include <climits>
+#include <cmath>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -26,6 +27,8 @@ std::string format_number(double value) {
   text << std::setprecision(12) << value;
   return text.str();
 }
+
+std::string format_percent(double share) { return format_number(std::round(share * 1000.0) / 10.0) + " %"; }
 
 std::map<std::string, std::string> resample_metadata(const ResampleJob& job) {
   return {{"GEOSR_METHOD", job.method}, {"GEOSR_SCALE", job.scale}, {"GEOSR_MODEL", "none"},

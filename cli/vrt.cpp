@@ -112,9 +112,7 @@ int vrt_command(const std::vector<std::string>& arguments) {
     const IoOptions io = read_io_options(values, Writes::Text);
     check_not_input(io.src, io.dst);
     // The file is VRT XML: under a GeoTIFF's name it would mislead every tool that goes by the name.
-    std::string extension = fs::path(io.dst).extension().string();
-    for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (extension != ".vrt")
+    if (lowercase_extension(io.dst) != ".vrt")
       throw UsageError("DST must end in .vrt: geosr vrt writes VRT XML (geosr sr writes the pixels as a COG)");
     const DiffusionSettings settings = read_diffusion_settings(values);
     const DiffusionSetup setup = prepare_settings(settings);

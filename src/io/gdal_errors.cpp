@@ -4,12 +4,20 @@
 #include <stdexcept>
 
 #include <gdal.h>
+#include <gdal_priv.h>
 
 namespace geosr {
 
 void register_gdal() {
   static std::once_flag once;
   std::call_once(once, [] { GDALAllRegister(); });
+}
+
+GDALDriver* gdal_driver(const std::string& name) {
+  register_gdal();
+  GDALDriver* found = GetGDALDriverManager()->GetDriverByName(name.c_str());
+  if (!found) throw std::runtime_error("GDAL has no " + name + " driver");
+  return found;
 }
 
 GdalErrorTrap::GdalErrorTrap(bool warnings) : warnings_(warnings) {

@@ -88,10 +88,7 @@ std::string output_format(const std::string& path, const std::string& requested)
 std::vector<std::string> default_creation_options(const std::string& format) {
   const bool cog = format == "COG";
   if (!cog && format != "GTiff") return {};
-  register_gdal();
-  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(format.c_str());
-  if (!driver) throw std::runtime_error("GDAL has no " + format + " driver");
-  const char* list = driver->GetMetadataItem(GDAL_DMD_CREATIONOPTIONLIST);
+  const char* list = gdal_driver(format)->GetMetadataItem(GDAL_DMD_CREATIONOPTIONLIST);
   const bool zstd = list && std::strstr(list, "ZSTD");
   std::vector<std::string> options = {std::string("COMPRESS=") + (zstd ? "ZSTD" : "DEFLATE"), "PREDICTOR=2",
                                       "BIGTIFF=IF_SAFER"};
@@ -118,12 +115,10 @@ std::vector<std::string> creation_options(const std::string& format, const std::
 }
 
 void check_creation_options(const std::string& format, const std::vector<std::string>& user) {
-  register_gdal();
+  GDALDriver* driver = gdal_driver(format);
   CPLStringList list;
   for (const auto& option : creation_options(format, user)) list.AddString(option.c_str());
   GdalErrorTrap trap(/*warnings=*/true);
-  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(format.c_str());
-  if (!driver) throw std::runtime_error("GDAL has no " + format + " driver");
   if (!GDALValidateCreationOptions(driver, list.List()) || !trap.first_error().empty()) trap.fail("-co");
 }
 

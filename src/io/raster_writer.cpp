@@ -25,13 +25,6 @@ void close_dataset(GDALDataset* dataset) {
   if (dataset) GDALClose(dataset);
 }
 
-GDALDriver* driver(const std::string& name) {
-  register_gdal();
-  GDALDriver* found = GetGDALDriverManager()->GetDriverByName(name.c_str());
-  if (!found) throw std::runtime_error("GDAL has no " + name + " driver");
-  return found;
-}
-
 CPLStringList option_list(const OutputSpec& spec) {
   CPLStringList list;
   for (const auto& option : creation_options(spec.format, spec.creation_options)) list.AddString(option.c_str());
@@ -64,7 +57,7 @@ void check_output_spec(const OutputSpec& spec) {
                              "NoData into pixels; choose a lossless format or compression");
   const int bands = static_cast<int>(spec.ranges.size());
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> sample(
-      driver("MEM")->Create("", 16, 16, bands, spec.type, nullptr), close_dataset);
+      gdal_driver("MEM")->Create("", 16, 16, bands, spec.type, nullptr), close_dataset);
   if (!sample) throw std::runtime_error("cannot check the output options");
   if (spec.nodata)
     for (int b = 1; b <= bands; ++b) sample->GetRasterBand(b)->SetNoDataValue(*spec.nodata);
@@ -79,7 +72,7 @@ void check_output_spec(const OutputSpec& spec) {
   // Strict, here and in commit(): a driver that cannot hold the type (PNG of Float64) fails instead
   // of converting the values with a warning.
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> copy(
-      driver(spec.format)->CreateCopy(probe.c_str(), sample.get(), TRUE, options.List(), nullptr, nullptr),
+      gdal_driver(spec.format)->CreateCopy(probe.c_str(), sample.get(), TRUE, options.List(), nullptr, nullptr),
       close_dataset);
   const bool written = copy != nullptr;
   copy.reset();
@@ -190,9 +183,9 @@ RasterWriter::RasterWriter(fs::path output, OutputSpec spec)
   options.SetNameValue("BLOCKXSIZE", "256");
   options.SetNameValue("BLOCKYSIZE", "256");
   options.SetNameValue("BIGTIFF", "IF_NEEDED");
-  dataset_.reset(driver("GTiff")->Create(staging_.c_str(), static_cast<int>(spec_.width),
-                                         static_cast<int>(spec_.height), static_cast<int>(bands), spec_.type,
-                                         options.List()));
+  dataset_.reset(gdal_driver("GTiff")->Create(staging_.c_str(), static_cast<int>(spec_.width),
+                                              static_cast<int>(spec_.height), static_cast<int>(bands), spec_.type,
+                                              options.List()));
   if (!dataset_) {
     remove_temporaries();
     trap.fail("cannot create a file in " + output_directory(output_).string());
@@ -277,8 +270,8 @@ void RasterWriter::commit(GDALProgressFunc progress, void* progress_data) {
   // A GTiff's mask inside the file, as a COG's is (unless --config says otherwise).
   CPLConfigOptionSetter internal_mask("GDAL_TIFF_INTERNAL_MASK", "YES", true);
   std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> finished(
-      driver(spec_.format)->CreateCopy(final_.c_str(), staged.get(), TRUE, options.List(),
-                                       progress ? progress : GDALDummyProgress, progress_data),
+      gdal_driver(spec_.format)->CreateCopy(final_.c_str(), staged.get(), TRUE, options.List(),
+                                            progress ? progress : GDALDummyProgress, progress_data),
       close_dataset);
   if (!finished) trap.fail("cannot write " + output_.string());
   finished.reset();
@@ -290,7 +283,7 @@ void RasterWriter::commit(GDALProgressFunc progress, void* progress_data) {
   std::vector<std::string> written;  // the finished files under their final names
   for (const auto& file : dataset_files(final_)) written.push_back(file_in_place(file));
   // GDAL moves every file of the dataset: a PNG's .aux.xml (the GEOSR_ metadata), an ENVI .hdr, ...
-  if (driver(spec_.format)->Rename(output_.c_str(), final_.c_str()) != CE_None)
+  if (gdal_driver(spec_.format)->Rename(output_.c_str(), final_.c_str()) != CE_None)
     trap.fail("cannot move the finished output to " + output_.string());
   for (const auto& file : replaced) {
     const std::string name = file_in_place(file);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/value_range.hpp"
 
 namespace geosr {
 
@@ -14,11 +15,6 @@ ValueSurvey survey_values(const RasterSource& source, int64_t windows, int64_t s
   const int64_t w = std::min(side, source.width()), h = std::min(side, source.height());
   const int64_t columns = std::min(windows, source.width() / w), rows = std::min(windows, source.height() / h);
   const auto& bands = source.bands();
-  std::vector<double> lo, scale;  // the value rule of each band: model = (file - lo) * scale - 1
-  for (const auto& band : bands) {
-    lo.push_back(band.range.lo);
-    scale.push_back(2.0 / (band.range.hi - band.range.lo));
-  }
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < columns; ++j) {
       // Evenly spread and block-sized, so a tiled scene without overviews is read a few tiles, not whole.
@@ -29,7 +25,7 @@ ValueSurvey survey_values(const RasterSource& source, int64_t windows, int64_t s
       if (!valid.any().item<bool>()) continue;
       for (size_t b = 0; b < bands.size(); ++b) {
         const auto values = window.data[static_cast<int64_t>(b)].flatten().masked_select(valid).to(torch::kDouble);
-        const auto model = (values - lo[b]) * scale[b] - 1.0;
+        const auto model = to_model(values, bands[b].range);
         survey.samples += values.numel();
         survey.outside += (model.abs() > 1.0).sum().item<int64_t>();
         survey.low = std::min(survey.low, model.min().item<double>());

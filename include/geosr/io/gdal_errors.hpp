@@ -7,10 +7,15 @@
 
 #include <cpl_error.h>
 
+class GDALDriver;
+
 namespace geosr {
 
 // Registers the GDAL drivers once (idempotent, thread-safe).
 void register_gdal();
+
+// The registered driver of that short name (any case); throws std::runtime_error when GDAL has none.
+GDALDriver* gdal_driver(const std::string& name);
 
 class GdalErrorTrap {
  public:
