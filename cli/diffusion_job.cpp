@@ -33,6 +33,8 @@ po::options_description diffusion_options(const std::string& caption) {
       ("steps", po::value<int>()->default_value(50), "denoising steps (re-spaced training schedule)")
       ("sampler", po::value<std::string>()->default_value("ddpm"), "ddpm | ddim")
       ("eta", po::value<double>()->default_value(0.0), "DDIM eta (0: deterministic)")
+      ("lr-consistency", po::value<double>()->default_value(DiffusionSettings{}.lr_consistency)->value_name("W"),
+       "0 .. 1: pull each step's estimate to the LR's low frequencies (0: off, the paper's sampler)")
       ("fusion", po::value<std::string>()->default_value("sdvc"), "sdvc | vcf | avg | none (independent tiles)")
       ("weights", po::value<std::string>()->default_value("cone"), "window weights: cone | tent | gaussian | uniform")
       ("window", po::value<int64_t>()->default_value(0), "window size in output pixels (0: 128)")
@@ -55,6 +57,7 @@ DiffusionSettings read_diffusion_settings(const po::variables_map& values) {
   s.steps = values["steps"].as<int>();
   s.sampler = values["sampler"].as<std::string>();
   s.eta = values["eta"].as<double>();
+  s.lr_consistency = values["lr-consistency"].as<double>();
   s.fusion = values["fusion"].as<std::string>();
   s.weights = values["weights"].as<std::string>();
   s.window = values["window"].as<int64_t>();

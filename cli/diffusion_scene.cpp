@@ -123,6 +123,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
               {"steps", std::to_string(job.steps)},
               {"sampler", job.sampler},
               {"eta", format_number(job.eta)},
+              {"lr_consistency", format_number(job.lr_consistency)},
               {"fusion", to_string(setup.fusion)},
               {"weights", job.weights},
               {"window", std::to_string(setup.window)},

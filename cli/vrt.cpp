@@ -63,7 +63,8 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
         << "    <SourceTransferType>Float32</SourceTransferType>\n"
         << "    <PixelFunctionArguments band=\"" << b + 1 << "\" model=\"" << xml(fs::absolute(s.model).string())
         << "\" steps=\"" << s.steps << "\" seed=\"" << s.seed << "\" sampler=\"" << xml(s.sampler) << "\" eta=\""
-        << number(s.eta) << "\" fusion=\"" << xml(s.fusion) << "\" weights=\"" << xml(s.weights) << "\" window=\""
+        << number(s.eta) << "\" lr_consistency=\"" << number(s.lr_consistency) << "\" fusion=\"" << xml(s.fusion)
+        << "\" weights=\"" << xml(s.weights) << "\" window=\""
         << setup.window << "\" stride=\"" << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
         << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\"" << number(band.range.lo) << ","
         << number(band.range.hi) << "\""

@@ -105,6 +105,7 @@ bool apply_setting(DiffusionSettings& s, const std::string& key, const std::stri
   else if (key == "seed") s.seed = to_value<uint64_t>(key, value);
   else if (key == "sampler") s.sampler = value;
   else if (key == "eta") s.eta = to_number(key, value);
+  else if (key == "lr_consistency") s.lr_consistency = to_number(key, value);
   else if (key == "fusion") s.fusion = value;
   else if (key == "weights") s.weights = value;
   else if (key == "window") s.window = to_integer(key, value);
@@ -117,9 +118,12 @@ bool apply_setting(DiffusionSettings& s, const std::string& key, const std::stri
 }
 
 std::string settings_key(const DiffusionSettings& s) {
-  char eta[32];  // every bit of it: to_string's six decimals would let two settings share results
+  // Every bit of them: to_string's six decimals would let two settings share results.
+  char eta[32], consistency[32];
   std::snprintf(eta, sizeof eta, "%.17g", s.eta);
+  std::snprintf(consistency, sizeof consistency, "%.17g", s.lr_consistency);
   return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" + eta + "|" +
+         consistency + "|" +
          s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" + std::to_string(s.stride) + "|" +
          std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device + "|" + s.precision;
 }
@@ -201,6 +205,8 @@ const char* open_option_list() {
          "<Option name='SEED' type='int' default='0' description='noise seed (same as geosr sr --seed)'/>"
          "<Option name='SAMPLER' type='string-select' default='ddpm'><Value>ddpm</Value><Value>ddim</Value></Option>"
          "<Option name='ETA' type='float' default='0' description='DDIM eta'/>"
+         "<Option name='LR_CONSISTENCY' type='float' default='0.25' min='0' max='1' description='pull to the LR&apos;s low "
+         "frequencies (same as geosr sr --lr-consistency)'/>"
          "<Option name='FUSION' type='string-select' default='sdvc'><Value>sdvc</Value><Value>vcf</Value>"
          "<Value>avg</Value><Value>none</Value></Option>"
          "<Option name='WEIGHTS' type='string' default='cone' description='window weights'/>"

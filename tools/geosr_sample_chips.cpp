@@ -11,6 +11,7 @@
 #include <string>
 
 #include "geosr/core/canvas/scene_sampler.hpp"
+#include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/core/network/model_file.hpp"
 #include "geosr/core/resample/resample.hpp"
 #include "geosr/core/runtime.hpp"
@@ -23,7 +24,7 @@ namespace {
 void usage() {
   std::cout << "usage: geosr-sample-chips MODEL HR.chips SR.chips BICUBIC.chips [--steps N] [--sampler ddpm|ddim]\n"
                "         [--window N] [--stride N] [--seed N] [--limit N] [--threads N] [--device cpu|cuda[:i]]\n"
-               "         [--precision fp32|bf16|fp16] [--overwrite]\n";
+               "         [--precision fp32|bf16|fp16] [--lr-consistency W] [--overwrite]\n";
 }
 
 // A whole number option, 0 or more.
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
   bool overwrite = false;
   std::map<std::string, std::string> options = {{"--steps", "50"}, {"--sampler", "ddpm"}, {"--window", "128"},
                                                 {"--stride", "96"}, {"--seed", "0"},      {"--limit", "0"},
-                                                {"--threads", "0"},  {"--device", "cpu"},   {"--precision", "fp32"}};
+                                                {"--threads", "0"},  {"--device", "cpu"},   {"--precision", "fp32"},
+                                                {"--lr-consistency", std::to_string(geosr::DiffusionSettings{}.lr_consistency)}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -94,7 +96,8 @@ int main(int argc, char** argv) {
     const int64_t scale = std::stoll(metadata.at("geosr.scale"));
     const auto schedule = geosr::schedule_of(metadata).make();
     const auto sampler = geosr::make_sampler(geosr::parse_sampler_kind(options["--sampler"]),
-                                             schedule.respaced(static_cast<int>(whole(options, "--steps"))));
+                                             schedule.respaced(static_cast<int>(whole(options, "--steps"))), 0.0,
+                                             geosr::lr_consistency(scale, std::stod(options["--lr-consistency"])));
     const torch::Device device(options["--device"]);
     const auto denoiser = geosr::make_denoiser(model, device, geosr::parse_precision(options["--precision"]));
 

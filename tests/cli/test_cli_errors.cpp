@@ -227,7 +227,8 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
   }
   // Values Boost or a default would have taken silently.
   for (const std::string& options : {"--window -128", "--stride -5", "--seed -1", "--sampler ddim --eta -1",
-                                     "--sampler ddim --eta nan", "--max-ram -5G"}) {
+                                     "--sampler ddim --eta nan", "--max-ram -5G",
+                                     "--lr-consistency 1.5", "--lr-consistency -0.1", "--lr-consistency nan"}) {
     const auto f = expect_failure(any_sr("--steps 2 " + options, input), dir, input, "sr", {"in.tif"});
     EXPECT_EQ(f.exit_code, 2) << options << ": " << f.output;
   }

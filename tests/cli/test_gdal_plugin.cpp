@@ -220,11 +220,15 @@ TEST(GdalPlugin, DiskCacheKeepsBlocksAcrossRuns) {
 }
 
 TEST(GdalPlugin, AHaloOfOneWindowHidesTheBlockEdges) {
-  // 64-px windows make the 255-px scene 5 x 5 windows, so 128-px blocks see only part of it.
+  // 64-px windows make the 255-px scene 5 x 5 windows, so 128-px blocks see only part of it. The
+  // LR consistency, which holds every block to the LR and so hides much of the edges by itself
+  // (1.36 -> 0.97), is off: the halo is under test.
   const fs::path dir = t::scratch("plugin_halo");
-  ASSERT_EQ(geosr("sr -q --steps 4 --window 64 " + t::quote(kLr) + " " + t::quote(dir / "sr.tif")).exit_code, 0);
+  ASSERT_EQ(geosr("sr -q --steps 4 --window 64 --lr-consistency 0 " + t::quote(kLr) + " " + t::quote(dir / "sr.tif")).exit_code,
+            0);
   for (int halo : {0, 64}) {
-    const auto run = gdal("gdal_translate -q " + connection("steps=4&window=64&blocksize=128&halo=" + std::to_string(halo)) +
+    const auto run = gdal("gdal_translate -q " +
+                          connection("steps=4&window=64&lr_consistency=0&blocksize=128&halo=" + std::to_string(halo)) +
                           " " + t::quote(dir / ("halo" + std::to_string(halo) + ".tif")));
     ASSERT_EQ(run.exit_code, 0) << run.output;
   }

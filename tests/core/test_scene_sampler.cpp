@@ -66,6 +66,29 @@ TEST(SceneSampler, OracleRecoversTheSceneInEveryMode) {
   }
 }
 
+// A network whose every estimate carries a colour cast (a constant offset) over the condition's own
+// detail: held to the condition's low frequencies with weight w, the output keeps the detail to
+// the last bit of float32 and (1 - w) of the cast, through every step, the last one included.
+TEST(SceneSampler, LrConsistencyTakesTheCastAndLeavesTheDetail) {
+  const auto rows = torch::arange(75).view({1, 75, 1}), columns = torch::arange(50).view({1, 1, 50});
+  const auto checkerboard = ((rows + columns) % 2).to(torch::kFloat32) * 0.2 - 0.1;
+  const auto scene = 0.6 * structured_scene(3, 75, 50) + checkerboard;
+  const auto schedule = NoiseSchedule::make(ScheduleKind::Linear).respaced(10);
+  const double cast = 0.2;
+  for (double weight : {0.0, 0.5, 1.0}) {
+    const auto sampler = make_sampler(SamplerKind::Ddpm, schedule, 0.0, lr_consistency(5, weight));
+    const auto denoiser = oracle(*sampler, [&](const torch::Tensor& c) { return c + cast; });
+    SceneSamplerOptions opt;
+    opt.window = 32;
+    opt.stride = 20;
+    opt.batch = 4;
+    const auto out = sample_scene(denoiser, *sampler, scene, opt);
+    EXPECT_LE((out - scene - (1.0 - weight) * cast).abs().max().item<double>(), 1e-4) << weight;
+  }
+  EXPECT_THROW(lr_consistency(5, 1.5), std::invalid_argument);
+  EXPECT_THROW(lr_consistency(5, std::nan("")), std::invalid_argument);
+}
+
 TEST(SceneSampler, ScenesSmallerThanAWindowArePaddedAndCroppedBack) {
   const auto scene = structured_scene(3, 20, 7);
   const auto sampler = ddpm(3);

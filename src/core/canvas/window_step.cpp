@@ -56,7 +56,8 @@ void WindowStepper::run(int t, const std::vector<Window>& windows, const Windows
       throw std::runtime_error("scene sampler: the denoiser returned a tensor of the wrong shape");
     eps.push_back(e.slice(0, 0, size));
   }
-  const StepTerms terms = sampler.step(y_t, (eps.size() == 1 ? eps.front() : torch::cat(eps)).to(torch::kFloat32), t);
+  const StepTerms terms =
+      sampler.step(y_t, (eps.size() == 1 ? eps.front() : torch::cat(eps)).to(torch::kFloat32), t, cond);
   const torch::Tensor means = terms.mean.to(torch::kFloat32);
   canvas.accumulate_windows(footprints, [&](torch::Tensor& sums, int64_t first_row) {
     const torch::Tensor added = fuser.accumulate(windows, means, {terms.sigma, seed, t}, sums, first_row);

@@ -6,12 +6,14 @@
 
 namespace geosr {
 
-DdimSampler::DdimSampler(NoiseSchedule schedule, double eta) : Sampler(std::move(schedule)), eta_(eta) {
+DdimSampler::DdimSampler(NoiseSchedule schedule, double eta, LrConsistency consistency)
+    : Sampler(std::move(schedule), consistency), eta_(eta) {
   if (!(eta >= 0.0)) throw std::runtime_error("DDIM eta must be >= 0, got " + std::to_string(eta));
 }
 
-StepTerms DdimSampler::step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t) const {
-  const torch::Tensor x0 = predict_x0(schedule_, y_t, eps_hat, t);
+StepTerms DdimSampler::step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
+                            const torch::Tensor& condition) const {
+  const torch::Tensor x0 = clean_estimate(y_t, eps_hat, t, condition);
   const double gamma = schedule_.gammas[t], gamma_prev = schedule_.gamma_prev(t);
   // The noise consistent with the clamped x0, so y_t, x0 and eps stay on one forward-process line.
   const torch::Tensor eps = (std::sqrt(1.0 / gamma) * y_t - x0) / std::sqrt(1.0 / gamma - 1.0);

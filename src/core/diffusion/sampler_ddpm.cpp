@@ -5,8 +5,9 @@
 
 namespace geosr {
 
-StepTerms DdpmSampler::step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t) const {
-  const torch::Tensor x0 = predict_x0(schedule_, y_t, eps_hat, t);
+StepTerms DdpmSampler::step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
+                            const torch::Tensor& condition) const {
+  const torch::Tensor x0 = clean_estimate(y_t, eps_hat, t, condition);
   const double beta = schedule_.betas[t], gamma = schedule_.gammas[t], gamma_prev = schedule_.gamma_prev(t);
   const double c1 = beta * std::sqrt(gamma_prev) / (1.0 - gamma);
   const double c2 = (1.0 - gamma_prev) * std::sqrt(schedule_.alpha(t)) / (1.0 - gamma);

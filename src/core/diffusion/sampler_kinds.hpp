@@ -9,14 +9,16 @@ namespace geosr {
 class DdpmSampler : public Sampler {
  public:
   using Sampler::Sampler;
-  StepTerms step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t) const override;
+  StepTerms step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
+                 const torch::Tensor& condition) const override;
 };
 
 // DDIM (Song et al.) with stochasticity eta; eta = 0 is deterministic, eta = 1 has DDPM's variance.
 class DdimSampler : public Sampler {
  public:
-  DdimSampler(NoiseSchedule schedule, double eta);
-  StepTerms step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t) const override;
+  DdimSampler(NoiseSchedule schedule, double eta, LrConsistency consistency);
+  StepTerms step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
+                 const torch::Tensor& condition) const override;
 
  private:
   double eta_;

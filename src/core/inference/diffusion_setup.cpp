@@ -87,7 +87,13 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   } catch (const std::runtime_error& e) {
     throw SettingsError(e.what());
   }
-  setup.sampler = make_sampler(sampler, schedule.make().respaced(s.steps), s.eta);
+  LrConsistency consistency;
+  try {
+    consistency = lr_consistency(setup.scale, s.lr_consistency);
+  } catch (const std::invalid_argument& e) {
+    throw SettingsError(e.what());
+  }
+  setup.sampler = make_sampler(sampler, schedule.make().respaced(s.steps), s.eta, consistency);
   setup.device = parse_device(s.device);
   setup.denoiser = make_denoiser(model, setup.device, precision);
   return setup;
@@ -97,8 +103,9 @@ std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& s
   const int64_t step = setup.fusion == FusionMode::None ? setup.window : setup.stride;
   // The CPU computes in fp32 whatever was asked: the same bytes, the same record.
   const bool cuda = settings.device.rfind("cuda", 0) == 0;
-  char eta[32];
+  char eta[32], consistency[32];
   std::snprintf(eta, sizeof eta, "%.17g", settings.eta);
+  std::snprintf(consistency, sizeof consistency, "%.17g", settings.lr_consistency);
   return {{"GEOSR_METHOD", "diffusion"},
           {"GEOSR_SCALE", std::to_string(setup.scale)},
           {"GEOSR_MODEL", std::filesystem::path(settings.model).filename().string()},
@@ -107,6 +114,7 @@ std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& s
           {"GEOSR_SEED", std::to_string(settings.seed)},
           {"GEOSR_SAMPLER", settings.sampler},
           {"GEOSR_ETA", eta},
+          {"GEOSR_LR_CONSISTENCY", consistency},
           {"GEOSR_FUSION", to_string(setup.fusion)},
           {"GEOSR_WEIGHTS", settings.weights},
           {"GEOSR_GRID", std::to_string(setup.window) + "," + std::to_string(step)},

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "geosr/core/diffusion/lr_consistency.hpp"
 #include "geosr/core/diffusion/schedule.hpp"
 
 namespace geosr {
@@ -23,20 +24,31 @@ struct StepTerms {
 
 class Sampler {
  public:
-  explicit Sampler(NoiseSchedule schedule) : schedule_(std::move(schedule)) {}
+  explicit Sampler(NoiseSchedule schedule, LrConsistency consistency = {})
+      : schedule_(std::move(schedule)), consistency_(consistency) {}
   virtual ~Sampler() = default;
 
   const NoiseSchedule& schedule() const { return schedule_; }
   int steps() const { return schedule_.steps(); }
 
-  // eps_hat is the network's noise prediction for y_t at step t.
-  virtual StepTerms step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t) const = 0;
+  const LrConsistency& consistency() const { return consistency_; }
+
+  // eps_hat is the network's noise prediction for y_t at step t; `condition`, the network's
+  // condition for y_t, is what the clean estimate is held to when the consistency is active.
+  virtual StepTerms step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
+                         const torch::Tensor& condition = {}) const = 0;
 
  protected:
+  // x0 from y_t and eps_hat, clamped to [-1, 1] as the reference does, then held to the condition.
+  torch::Tensor clean_estimate(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
+                               const torch::Tensor& condition) const;
+
   NoiseSchedule schedule_;
+  LrConsistency consistency_;
 };
 
 // eta is used by DDIM only (0 = deterministic).
-std::unique_ptr<Sampler> make_sampler(SamplerKind kind, NoiseSchedule schedule, double eta = 0.0);
+std::unique_ptr<Sampler> make_sampler(SamplerKind kind, NoiseSchedule schedule, double eta = 0.0,
+                                      LrConsistency consistency = {});
 
 }  // namespace geosr

@@ -26,6 +26,7 @@ struct DiffusionSettings {
   int steps = 50;          // re-spaced inference steps
   std::string sampler = "ddpm";
   double eta = 0.0;
+  double lr_consistency = 0.25;  // 0..1: how far each step's clean estimate is pulled to the LR's low frequencies
   std::string fusion = "sdvc";
   std::string weights = "cone";
   int64_t window = 0;      // 0: the model's training patch rounded up to the network's multiple
