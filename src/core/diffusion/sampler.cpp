@@ -25,7 +25,6 @@ torch::Tensor predict_x0(const NoiseSchedule& schedule, const torch::Tensor& y_t
   return (std::sqrt(1.0 / gamma) * y_t - std::sqrt(1.0 / gamma - 1.0) * eps_hat).clamp(-1.0, 1.0);
 }
 
-
 torch::Tensor Sampler::clean_estimate(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
                                       const torch::Tensor& condition) const {
   const torch::Tensor x0 = predict_x0(schedule_, y_t, eps_hat, t);

@@ -31,8 +31,6 @@ class Sampler {
   const NoiseSchedule& schedule() const { return schedule_; }
   int steps() const { return schedule_.steps(); }
 
-  const LrConsistency& consistency() const { return consistency_; }
-
   // eps_hat is the network's noise prediction for y_t at step t; `condition`, the network's
   // condition for y_t, is what the clean estimate is held to when the consistency is active.
   virtual StepTerms step(const torch::Tensor& y_t, const torch::Tensor& eps_hat, int t,
