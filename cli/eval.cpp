@@ -5,7 +5,6 @@
 #include <gdal.h>
 
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -14,6 +13,7 @@
 #include <stdexcept>
 
 #include "commands.hpp"
+#include "geosr/core/exact_number.hpp"
 #include "geosr/eval/raster_evaluation.hpp"
 #include "options.hpp"
 #include "resample_job.hpp"
@@ -121,9 +121,7 @@ void write_json(const eval::EvaluationReport& report, const std::string& path) {
       // CPLJSONArray cannot hold a null, but a parsed one can.
       std::string text = "[";
       for (size_t b = 0; b < values.size(); ++b) {
-        char number[32];
-        std::snprintf(number, sizeof number, "%.17g", values[b]);
-        text += (b ? "," : "") + (std::isfinite(values[b]) ? std::string(number) : std::string("null"));
+        text += (b ? "," : "") + (std::isfinite(values[b]) ? exact_number(values[b]) : std::string("null"));
       }
       CPLJSONDocument bands;
       if (!bands.LoadMemory(text + "]")) throw std::logic_error("eval: per-band values did not parse");

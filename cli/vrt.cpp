@@ -2,7 +2,6 @@
 // to the HR grid. Any GDAL program reads it once the plugin is on GDAL_DRIVER_PATH (docs/gdal.md).
 
 #include <cctype>
-#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -11,6 +10,7 @@
 
 #include "commands.hpp"
 #include "diffusion_job.hpp"
+#include "geosr/core/exact_number.hpp"
 #include "geosr/io/georef.hpp"
 #include "geosr/io/output_spec.hpp"
 #include "geosr/io/raster_writer.hpp"
@@ -29,12 +29,6 @@ std::string xml(const std::string& text) {
   return out;
 }
 
-std::string number(double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
-
 std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, const DiffusionSetup& setup) {
   const int64_t w = source.width() * setup.scale, h = source.height() * setup.scale;
   const std::string path = xml(fs::absolute(source.path()).string());
@@ -43,8 +37,8 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
   if (!source.crs_wkt().empty()) out << "  <SRS dataAxisToSRSAxisMapping=\"1,2\">" << xml(source.crs_wkt()) << "</SRS>\n";
   if (const auto& gt = source.geotransform()) {
     const GeoTransform t = resampled_geotransform(*gt, source.width(), source.height(), w, h);
-    out << "  <GeoTransform>" << number(t[0]) << ", " << number(t[1]) << ", " << number(t[2]) << ", " << number(t[3])
-        << ", " << number(t[4]) << ", " << number(t[5]) << "</GeoTransform>\n";
+    out << "  <GeoTransform>" << exact_number(t[0]) << ", " << exact_number(t[1]) << ", " << exact_number(t[2]) << ", " << exact_number(t[3])
+        << ", " << exact_number(t[4]) << ", " << exact_number(t[5]) << "</GeoTransform>\n";
   }
   out << "  <Metadata>\n    <MDI key=\"GEOSR_METHOD\">diffusion</MDI>\n    <MDI key=\"GEOSR_SCALE\">" << setup.scale
       << "</MDI>\n    <MDI key=\"GEOSR_STEPS\">" << s.steps << "</MDI>\n    <MDI key=\"GEOSR_SEED\">" << s.seed
@@ -56,19 +50,19 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
     const BandInfo& band = source.bands()[b];
     out << "  <VRTRasterBand dataType=\"" << type << "\" band=\"" << b + 1 << "\" subClass=\"VRTDerivedRasterBand\">\n"
         << "    <ColorInterp>" << GDALGetColorInterpretationName(band.color) << "</ColorInterp>\n";
-    if (nodata) out << "    <NoDataValue>" << number(*nodata) << "</NoDataValue>\n";
+    if (nodata) out << "    <NoDataValue>" << exact_number(*nodata) << "</NoDataValue>\n";
     // Every output band reads all the model's input bands; Float32 keeps the cubic condition's
     // fractions, so the value range is given explicitly rather than taken from the transfer type.
     out << "    <PixelFunctionType>geosr_sr</PixelFunctionType>\n"
         << "    <SourceTransferType>Float32</SourceTransferType>\n"
         << "    <PixelFunctionArguments band=\"" << b + 1 << "\" model=\"" << xml(fs::absolute(s.model).string())
         << "\" steps=\"" << s.steps << "\" seed=\"" << s.seed << "\" sampler=\"" << xml(s.sampler) << "\" eta=\""
-        << number(s.eta) << "\" lr_consistency=\"" << number(s.lr_consistency) << "\" fusion=\"" << xml(s.fusion)
+        << exact_number(s.eta) << "\" lr_consistency=\"" << exact_number(s.lr_consistency) << "\" fusion=\"" << xml(s.fusion)
         << "\" weights=\"" << xml(s.weights) << "\" window=\""
         << setup.window << "\" stride=\"" << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
-        << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\"" << number(band.range.lo) << ","
-        << number(band.range.hi) << "\""
-        << (nodata ? " nodata=\"" + number(*nodata) + "\" masks=\"" + std::to_string(source.bands().size()) + "\""
+        << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\"" << exact_number(band.range.lo) << ","
+        << exact_number(band.range.hi) << "\""
+        << (nodata ? " nodata=\"" + exact_number(*nodata) + "\" masks=\"" + std::to_string(source.bands().size()) + "\""
                    : std::string())
         << "/>\n";
     const std::string rects = "      <SrcRect xOff=\"0\" yOff=\"0\" xSize=\"" + std::to_string(source.width()) +
@@ -80,7 +74,7 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
           << "      <SourceFilename relativeToVRT=\"0\">" << path << "</SourceFilename>\n"
           << "      <SourceBand>" << input.index << "</SourceBand>\n"
           << rects;
-      if (input.nodata) out << "      <NODATA>" << number(*input.nodata) << "</NODATA>\n";
+      if (input.nodata) out << "      <NODATA>" << exact_number(*input.nodata) << "</NODATA>\n";
       out << "    </ComplexSource>\n";
     }
     // The bands' masks, nearest: an output pixel is valid where the LR pixel under it is, as

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -15,6 +14,8 @@
 #include <cpl_json.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
+
+#include "geosr/core/exact_number.hpp"
 
 namespace geosr::gdal {
 namespace {
@@ -119,13 +120,9 @@ bool apply_setting(DiffusionSettings& s, const std::string& key, const std::stri
 
 std::string settings_key(const DiffusionSettings& s) {
   // Every bit of them: to_string's six decimals would let two settings share results.
-  char eta[32], consistency[32];
-  std::snprintf(eta, sizeof eta, "%.17g", s.eta);
-  std::snprintf(consistency, sizeof consistency, "%.17g", s.lr_consistency);
-  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" + eta + "|" +
-         consistency + "|" +
-         s.fusion + "|" + s.weights + "|" + std::to_string(s.window) + "|" + std::to_string(s.stride) + "|" +
-         std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device + "|" + s.precision;
+  return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" +
+         exact_number(s.eta) + "|" + exact_number(s.lr_consistency) + "|" + s.fusion + "|" + s.weights + "|" +
+         std::to_string(s.window) + "|" + std::to_string(s.stride) + "|" + std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device + "|" + s.precision;
 }
 
 DiffusionSetup prepare_for_gdal(const DiffusionSettings& settings) {
@@ -198,31 +195,45 @@ Connection parse_connection(const std::string& name, bool descriptor, CSLConstLi
 }
 
 const char* open_option_list() {
-  return "<OpenOptionList>"
-         "<Option name='MODEL' type='string' description='safetensors model (default: GEOSR_MODEL, then the bundled one)'/>"
-         "<Option name='SCALE' type='int' description='output pixels per input pixel (default: the model&apos;s)'/>"
-         "<Option name='STEPS' type='int' default='50' description='reverse diffusion steps'/>"
-         "<Option name='SEED' type='int' default='0' description='noise seed (same as geosr sr --seed)'/>"
-         "<Option name='SAMPLER' type='string-select' default='ddpm'><Value>ddpm</Value><Value>ddim</Value></Option>"
-         "<Option name='ETA' type='float' default='0' description='DDIM eta'/>"
-         "<Option name='LR_CONSISTENCY' type='float' default='0.25' min='0' max='1' description='pull to the LR&apos;s low "
-         "frequencies (same as geosr sr --lr-consistency)'/>"
-         "<Option name='FUSION' type='string-select' default='sdvc'><Value>sdvc</Value><Value>vcf</Value>"
-         "<Value>avg</Value><Value>none</Value></Option>"
-         "<Option name='WEIGHTS' type='string' default='cone' description='window weights'/>"
-         "<Option name='WINDOW' type='int' description='window side in output pixels (default: the model&apos;s)'/>"
-         "<Option name='STRIDE' type='int' description='window stride (default: 3/4 of the window)'/>"
-         "<Option name='BATCH' type='int' default='8' description='windows per network call'/>"
-         "<Option name='DEVICE' type='string' default='cpu' description='cpu, cuda or cuda:N'/>"
-         "<Option name='PRECISION' type='string-select' default='fp32'><Value>fp32</Value><Value>bf16</Value>"
-         "<Value>fp16</Value></Option>"
-         "<Option name='BANDS' type='string' description='input bands the model reads, e.g. 1,2,3'/>"
-         "<Option name='BLOCKSIZE' type='int' default='512' description='output block side'/>"
-         "<Option name='HALO' type='int' description='output pixels of context denoised around each block "
-         "(default: two windows)'/>"
-         "<Option name='CACHE_DIR' type='string' description='directory keeping computed blocks across runs'/>"
-         "<Option name='CACHE_MB' type='float' default='256' description='memory cache of computed blocks'/>"
-         "</OpenOptionList>";
+  // The defaults advertised are the ones applied: read from the settings and the connection.
+  static const std::string list = [] {
+    const DiffusionSettings d;
+    const Connection c;
+    const auto with_default = [](const std::string& text) { return "default='" + text + "'"; };
+    return "<OpenOptionList>"
+           "<Option name='MODEL' type='string' description='safetensors model (default: GEOSR_MODEL, then the bundled "
+           "one)'/>"
+           "<Option name='SCALE' type='int' description='output pixels per input pixel (default: the model&apos;s)'/>"
+           "<Option name='STEPS' type='int' " + with_default(std::to_string(d.steps)) +
+           " description='reverse diffusion steps'/>"
+           "<Option name='SEED' type='int' " + with_default(std::to_string(d.seed)) +
+           " description='noise seed (same as geosr sr --seed)'/>"
+           "<Option name='SAMPLER' type='string-select' " + with_default(d.sampler) +
+           "><Value>ddpm</Value><Value>ddim</Value></Option>"
+           "<Option name='ETA' type='float' " + with_default(exact_number(d.eta)) + " description='DDIM eta'/>"
+           "<Option name='LR_CONSISTENCY' type='float' " + with_default(exact_number(d.lr_consistency)) +
+           " min='0' max='1' description='pull to the LR&apos;s low frequencies (same as geosr sr --lr-consistency)'/>"
+           "<Option name='FUSION' type='string-select' " + with_default(d.fusion) +
+           "><Value>sdvc</Value><Value>vcf</Value><Value>avg</Value><Value>none</Value></Option>"
+           "<Option name='WEIGHTS' type='string' " + with_default(d.weights) + " description='window weights'/>"
+           "<Option name='WINDOW' type='int' description='window side in output pixels (default: the model&apos;s)'/>"
+           "<Option name='STRIDE' type='int' description='window stride (default: 3/4 of the window)'/>"
+           "<Option name='BATCH' type='int' " + with_default(std::to_string(d.batch)) +
+           " description='windows per network call'/>"
+           "<Option name='DEVICE' type='string' " + with_default(d.device) + " description='cpu, cuda or cuda:N'/>"
+           "<Option name='PRECISION' type='string-select' " + with_default(d.precision) +
+           "><Value>fp32</Value><Value>bf16</Value><Value>fp16</Value></Option>"
+           "<Option name='BANDS' type='string' description='input bands the model reads, e.g. 1,2,3'/>"
+           "<Option name='BLOCKSIZE' type='int' " + with_default(std::to_string(c.block_size)) +
+           " description='output block side'/>"
+           "<Option name='HALO' type='int' description='output pixels of context denoised around each block "
+           "(default: two windows)'/>"
+           "<Option name='CACHE_DIR' type='string' description='directory keeping computed blocks across runs'/>"
+           "<Option name='CACHE_MB' type='float' " + with_default(exact_number(c.cache_mb)) +
+           " description='memory cache of computed blocks'/>"
+           "</OpenOptionList>";
+  }();
+  return list.c_str();
 }
 
 }  // namespace geosr::gdal

@@ -1,9 +1,9 @@
 #include "geosr/core/inference/diffusion_setup.hpp"
 
 #include <charconv>
-#include <cstdio>
 #include <filesystem>
 
+#include "geosr/core/exact_number.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/train/model_metadata.hpp"
 #include "geosr/version.hpp"
@@ -103,9 +103,6 @@ std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& s
   const int64_t step = setup.fusion == FusionMode::None ? setup.window : setup.stride;
   // The CPU computes in fp32 whatever was asked: the same bytes, the same record.
   const bool cuda = settings.device.rfind("cuda", 0) == 0;
-  char eta[32], consistency[32];
-  std::snprintf(eta, sizeof eta, "%.17g", settings.eta);
-  std::snprintf(consistency, sizeof consistency, "%.17g", settings.lr_consistency);
   return {{"GEOSR_METHOD", "diffusion"},
           {"GEOSR_SCALE", std::to_string(setup.scale)},
           {"GEOSR_MODEL", std::filesystem::path(settings.model).filename().string()},
@@ -113,8 +110,8 @@ std::map<std::string, std::string> diffusion_metadata(const DiffusionSettings& s
           {"GEOSR_STEPS", std::to_string(settings.steps)},
           {"GEOSR_SEED", std::to_string(settings.seed)},
           {"GEOSR_SAMPLER", settings.sampler},
-          {"GEOSR_ETA", eta},
-          {"GEOSR_LR_CONSISTENCY", consistency},
+          {"GEOSR_ETA", exact_number(settings.eta)},
+          {"GEOSR_LR_CONSISTENCY", exact_number(settings.lr_consistency)},
           {"GEOSR_FUSION", to_string(setup.fusion)},
           {"GEOSR_WEIGHTS", settings.weights},
           {"GEOSR_GRID", std::to_string(setup.window) + "," + std::to_string(step)},

@@ -1,5 +1,7 @@
 #include "json.hpp"
 
+#include "geosr/core/exact_number.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -219,9 +221,7 @@ Value parse(const std::string& text) { return Parser(text).document(); }
 
 std::string number(double d) {
   if (!std::isfinite(d)) throw std::runtime_error("JSON cannot hold " + std::to_string(d));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
+  return exact_number(d);
 }
 
 std::string quote(const std::string& s) {
