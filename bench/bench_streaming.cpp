@@ -6,7 +6,7 @@
 //
 //   bench_streaming [--megapixels 16] [--network tiny|pointwise] [--window 128] [--stride 96]
 //                   [--batch 8] [--steps 1] [--max-ram 256] [--max-device -1] [--tmpdir /tmp]
-//                   [--device cpu|cuda] [--precision fp32] [--threads 0]
+//                   [--device cpu|cuda] [--precision fp32] [--threads 0] [--lr-consistency 0.25]
 //
 // Sizes in MiB; --max-device -1 is geosr's default (half the free device memory), 0 keeps the
 // canvas on the host. The pure network time replays every batch shape of the run through the
@@ -22,7 +22,8 @@
 // which is what the memory curve is about. On an accelerator the steps' overhead is set by how
 // many LibTorch operations the host dispatches, so the bench also counts them per window-step
 // outside the network (top-level operations of the calling thread; each launches at most a few
-// kernels, often one).
+// kernels, often one). The LR consistency (geosr sr's default weight unless given) is part of the
+// step, so it counts as outside the network.
 
 #include <sys/resource.h>
 
@@ -42,7 +43,9 @@
 #include "geosr/core/canvas/canvas_plan.hpp"
 #include "geosr/core/canvas/condition_cache.hpp"
 #include "geosr/core/canvas/streaming_sampler.hpp"
+#include "geosr/core/diffusion/lr_consistency.hpp"
 #include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/diffusion/sampler.hpp"
 #include "geosr/core/network/model_file.hpp"
 #include "geosr/core/runtime.hpp"
 
@@ -101,7 +104,8 @@ int main(int argc, char** argv) try {
                                               {"device", "cpu"},
                                               {"precision", "fp32"},
                                               {"threads", "0"},
-                                              {"max-device", "-1"}},
+                                              {"max-device", "-1"},
+                                              {"lr-consistency", "0.25"}},
                                              "bench_streaming.cpp");
   geosr::configure_threads(std::stoi(args.at("threads")));
   geosr::keep_freed_memory();
@@ -114,8 +118,9 @@ int main(int argc, char** argv) try {
   const int64_t side = lr_side * scale;
 
   torch::manual_seed(0);
-  const auto sampler = geosr::make_sampler(geosr::SamplerKind::Ddpm,
-                                           geosr::NoiseSchedule::make(geosr::ScheduleKind::Linear).respaced(steps));
+  const auto sampler = geosr::make_sampler(
+      geosr::SamplerKind::Ddpm, geosr::NoiseSchedule::make(geosr::ScheduleKind::Linear).respaced(steps), 0.0,
+      geosr::lr_consistency(scale, std::stod(args.at("lr-consistency"))));
   geosr::Denoiser network;
   if (args.at("network") == "pointwise") {
     network = [](const torch::Tensor& c, const torch::Tensor& y, const torch::Tensor&) { return 0.5 * y - 0.3 * c; };
