@@ -16,6 +16,7 @@
 #include <cpl_vsi.h>
 
 #include "geosr/core/exact_number.hpp"
+#include "geosr/io/gdal_errors.hpp"
 
 namespace geosr::gdal {
 namespace {
@@ -72,7 +73,11 @@ std::string lower(std::string text) {
 // The descriptor's keys, paths made relative to it absolute.
 std::map<std::string, std::string> read_descriptor(const std::string& path) {
   CPLJSONDocument document;
-  if (!document.Load(path)) throw std::invalid_argument("cannot read the descriptor " + path);
+  // GDAL's parse error goes into the one error line the driver reports, not a second one before it.
+  GdalErrorTrap trap;
+  if (!document.Load(path))
+    throw std::invalid_argument("cannot read the descriptor " + path +
+                                (trap.first_error().empty() ? "" : ": " + trap.first_error()));
   const CPLJSONObject root = document.GetRoot();
   if (root.GetType() != CPLJSONObject::Type::Object || !root.GetObj("geosr").IsValid())
     throw std::invalid_argument(path + " is not a GEOSR descriptor (no \"geosr\" key)");

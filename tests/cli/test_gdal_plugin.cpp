@@ -343,8 +343,17 @@ TEST(GdalPlugin, BadNamesAndArgumentsAreGdalErrors) {
     EXPECT_EQ(info.exit_code, 1) << name << ": " << info.output;
     EXPECT_NE(info.output.find(expected), std::string::npos) << name << ": " << info.output;
   }
-  // A VRT asking for a band the model does not have: gdal_translate fails with the reason.
+  // A descriptor cut short: one error line, with GDAL's reason in it.
   const fs::path dir = t::scratch("plugin_errors");
+  std::ofstream(dir / "cut.geosr.json") << R"({"geosr": 1, "source": "lr.tif", "steps": )";
+  const auto cut = gdal("gdalinfo " + t::quote(dir / "cut.geosr.json"));
+  EXPECT_EQ(cut.exit_code, 1) << cut.output;
+  EXPECT_EQ(count(cut.output, "ERROR"), 1) << cut.output;
+  EXPECT_NE(cut.output.find("GEOSR: cannot read the descriptor " + (dir / "cut.geosr.json").string() +
+                            ": JSON parsing error"),
+            std::string::npos)
+      << cut.output;
+  // A VRT asking for a band the model does not have: gdal_translate fails with the reason.
   ASSERT_EQ(geosr("vrt -q --steps 1 " + t::quote(kLr) + " " + t::quote(dir / "sr.vrt")).exit_code, 0);
   std::ifstream in(dir / "sr.vrt");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
