@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "geosr/core/diffusion/noise.hpp"
+#include "geosr/core/exact_number.hpp"
 #include "geosr/core/interrupt.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/io/pipeline.hpp"
@@ -111,7 +112,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
   std::string ranges;  // what the input values mean to the model: another range, another run
   for (const auto& band : source.bands()) {
     bands.push_back(band.index);
-    ranges += (ranges.empty() ? "" : ";") + format_number(band.range.lo) + "," + format_number(band.range.hi);
+    ranges += (ranges.empty() ? "" : ";") + exact_number(band.range.lo) + "," + exact_number(band.range.hi);
   }
   settings = {{"input", fs::weakly_canonical(source.path()).string()},
               {"input_size", std::to_string(source.width()) + "x" + std::to_string(source.height())},
@@ -122,8 +123,8 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
               {"scale", std::to_string(setup.scale)},
               {"steps", std::to_string(job.steps)},
               {"sampler", job.sampler},
-              {"eta", format_number(job.eta)},
-              {"lr_consistency", format_number(job.lr_consistency)},
+              {"eta", exact_number(job.eta)},
+              {"lr_consistency", exact_number(job.lr_consistency)},
               {"fusion", to_string(setup.fusion)},
               {"weights", job.weights},
               {"window", std::to_string(setup.window)},

@@ -37,8 +37,9 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
   if (!source.crs_wkt().empty()) out << "  <SRS dataAxisToSRSAxisMapping=\"1,2\">" << xml(source.crs_wkt()) << "</SRS>\n";
   if (const auto& gt = source.geotransform()) {
     const GeoTransform t = resampled_geotransform(*gt, source.width(), source.height(), w, h);
-    out << "  <GeoTransform>" << exact_number(t[0]) << ", " << exact_number(t[1]) << ", " << exact_number(t[2]) << ", " << exact_number(t[3])
-        << ", " << exact_number(t[4]) << ", " << exact_number(t[5]) << "</GeoTransform>\n";
+    out << "  <GeoTransform>";
+    for (size_t i = 0; i < t.size(); ++i) out << (i ? ", " : "") << exact_number(t[i]);
+    out << "</GeoTransform>\n";
   }
   out << "  <Metadata>\n    <MDI key=\"GEOSR_METHOD\">diffusion</MDI>\n    <MDI key=\"GEOSR_SCALE\">" << setup.scale
       << "</MDI>\n    <MDI key=\"GEOSR_STEPS\">" << s.steps << "</MDI>\n    <MDI key=\"GEOSR_SEED\">" << s.seed
@@ -57,11 +58,11 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
         << "    <SourceTransferType>Float32</SourceTransferType>\n"
         << "    <PixelFunctionArguments band=\"" << b + 1 << "\" model=\"" << xml(fs::absolute(s.model).string())
         << "\" steps=\"" << s.steps << "\" seed=\"" << s.seed << "\" sampler=\"" << xml(s.sampler) << "\" eta=\""
-        << exact_number(s.eta) << "\" lr_consistency=\"" << exact_number(s.lr_consistency) << "\" fusion=\"" << xml(s.fusion)
-        << "\" weights=\"" << xml(s.weights) << "\" window=\""
-        << setup.window << "\" stride=\"" << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
-        << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\"" << exact_number(band.range.lo) << ","
-        << exact_number(band.range.hi) << "\""
+        << exact_number(s.eta) << "\" lr_consistency=\"" << exact_number(s.lr_consistency) << "\" fusion=\""
+        << xml(s.fusion) << "\" weights=\"" << xml(s.weights) << "\" window=\"" << setup.window << "\" stride=\""
+        << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
+        << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\""
+        << exact_number(band.range.lo) << "," << exact_number(band.range.hi) << "\""
         << (nodata ? " nodata=\"" + exact_number(*nodata) + "\" masks=\"" + std::to_string(source.bands().size()) + "\""
                    : std::string())
         << "/>\n";

@@ -127,7 +127,8 @@ std::string settings_key(const DiffusionSettings& s) {
   // Every bit of them: to_string's six decimals would let two settings share results.
   return s.model + "|" + std::to_string(s.scale) + "|" + std::to_string(s.steps) + "|" + s.sampler + "|" +
          exact_number(s.eta) + "|" + exact_number(s.lr_consistency) + "|" + s.fusion + "|" + s.weights + "|" +
-         std::to_string(s.window) + "|" + std::to_string(s.stride) + "|" + std::to_string(s.batch) + "|" + std::to_string(s.seed) + "|" + s.device + "|" + s.precision;
+         std::to_string(s.window) + "|" + std::to_string(s.stride) + "|" + std::to_string(s.batch) + "|" +
+         std::to_string(s.seed) + "|" + s.device + "|" + s.precision;
 }
 
 DiffusionSetup prepare_for_gdal(const DiffusionSettings& settings) {

@@ -31,8 +31,8 @@ int64_t to_integer(const std::string& key, const std::string& value);
 double to_number(const std::string& key, const std::string& value);
 
 // Sets the diffusion setting `key` (model, scale, steps, seed, sampler, eta, lr_consistency,
-// fusion, weights, window, stride, batch, device, precision) from text; false when `key` is none of them. Throws
-// std::invalid_argument for a value of the wrong kind.
+// fusion, weights, window, stride, batch, device, precision) from text; false when `key` is none
+// of them. Throws std::invalid_argument for a value of the wrong kind.
 bool apply_setting(DiffusionSettings& settings, const std::string& key, const std::string& value);
 
 // Every setting as one line of text: what a cache of results computed with them is keyed by.

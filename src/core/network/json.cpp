@@ -1,12 +1,12 @@
 #include "json.hpp"
 
-#include "geosr/core/exact_number.hpp"
-
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+
+#include "geosr/core/exact_number.hpp"
 
 namespace geosr::json {
 namespace {
