@@ -17,7 +17,7 @@ namespace geosr::cli {
 
 struct DiffusionJob : DiffusionSettings {
   bool dry_run = false;
-  double max_ram = 0.0;       // bytes the canvas may use; 0: half of the available RAM
+  double max_ram = 0.0;       // bytes the whole run may use; 0: the program and a batch plus half the available RAM
   double max_device = -1.0;   // accelerator bytes the canvas may use; < 0: half of the free device memory
   std::string tmpdir;         // memory-mapped canvas files; empty: the output's directory
   int checkpoint_every = 10;  // steps between checkpoints; 0: only when interrupted

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cpl_conv.h>
+#include <gdal.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -22,6 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kWriteTile = 256;
 
 // Hands the finished canvas to the block pipeline, so the diffusion output is written, masked and
 // georeferenced exactly like every other method's. Rows already written are given back to the
@@ -59,15 +64,36 @@ std::string clock_time(double seconds) {
   return text;
 }
 
-// Seconds per window-step, from one timed network call on a batch of blank windows.
-double seconds_per_window(const Denoiser& denoiser, int64_t channels, int64_t window, int64_t batch) {
-  const auto x = torch::zeros({batch, channels, window, window});
-  const auto level = torch::full({1}, 0.5f);
-  denoiser(x, x, level);  // first call pays one-off costs (allocation, cuDNN autotuning)
+// What a network call on a batch of blank windows costs: seconds per window (timed), and the
+// process's RAM at its peak around it (the program, the model and the batch's activations). A
+// row of windows ends in a smaller batch, whose other shapes scatter the freed heap (90 MiB more
+// at 128 px than batches of one size): it is run between the two full ones.
+struct NetworkProbe {
+  double seconds_per_window = 0.0;
+  double peak_ram = 0.0;
+};
+
+NetworkProbe probe_network(const Denoiser& denoiser, int64_t channels, int64_t window, int64_t batch,
+                           int64_t last_batch) {
+  reset_peak_resident();
+  const auto call = [&](int64_t n) {
+    const auto x = torch::zeros({n, channels, window, window});
+    return denoiser(x, x, torch::full({1}, 0.5f));
+  };
+  call(batch);  // the first call pays one-off costs (allocation, cuDNN's choices)
+  if (last_batch > 0 && last_batch != batch) call(std::max<int64_t>(last_batch, 2));  // lone windows run as pairs
   const auto started = Clock::now();
-  const auto out = denoiser(x, x, level);
-  out.sum().item<float>();  // waits for the device
-  return std::chrono::duration<double>(Clock::now() - started).count() / static_cast<double>(batch);
+  call(batch).sum().item<float>();  // waits for the device
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return {seconds / static_cast<double>(batch), std::max(peak_resident_bytes(), resident_bytes())};
+}
+
+// GDAL's block cache holds the LR's blocks and the output's dirty ones: part of the run's RAM. Its
+// default, 5 % of the machine, would be more than a tight --max-ram; a user's GDAL_CACHEMAX stands.
+double bounded_gdal_cache() {
+  constexpr GIntBig kCache = GIntBig{64} << 20;
+  if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr) && GDALGetCacheMax64() > kCache) GDALSetCacheMax64(kCache);
+  return static_cast<double>(GDALGetCacheMax64());
 }
 
 }  // namespace
@@ -89,14 +115,6 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
     warn("sr", "--precision " + job.precision + " applies on CUDA only; the CPU computes in fp32");
   const WindowGrid& g = grid();
 
-  const double max_ram = job.max_ram > 0 ? job.max_ram : 0.5 * available_ram_bytes();
-  const double max_device = job.max_device >= 0 ? job.max_device : 0.5 * accelerator_free_bytes(setup.device);
-  std::string tmpdir = !job.tmpdir.empty() ? job.tmpdir : fs::absolute(io.dst).parent_path().string();
-  plan = plan_canvas(canvas_needs(channels, g, fuser.planes()), max_ram, max_device, setup.device, tmpdir);
-  const bool mapped = plan.store == CanvasStore::Mapped || plan.condition_store == CanvasStore::Mapped;
-  if (mapped && !fs::is_directory(tmpdir))
-    throw std::runtime_error("--tmpdir " + tmpdir + " is not a directory");
-
   // Windows without a single valid LR pixel under them are skipped; decided once for all steps.
   skip.assign(static_cast<size_t>(g.size()), false);
   active = g.size();
@@ -107,6 +125,34 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
         --active;
       }
   }
+
+  // --max-ram bounds the whole run: the canvas gets what the program, a batch of the network and
+  // GDAL's cache leave of it, measured rather than guessed (a tiny network's batch of 8 takes more
+  // than a 4-megapixel canvas).
+  const int64_t columns = static_cast<int64_t>(g.origins_x().size());
+  const auto probe = probe_network(setup.denoiser, channels, setup.window,
+                                   std::min<int64_t>(job.batch, std::max<int64_t>(active, 2)), columns % job.batch);
+  seconds_per_window = probe.seconds_per_window;
+  program_ram = probe.peak_ram;
+  gdal_cache = bounded_gdal_cache();
+  max_ram = job.max_ram > 0 ? job.max_ram : program_ram + 0.5 * available_ram_bytes();
+  double canvas_ram = max_ram - program_ram - gdal_cache;
+  const CanvasNeeds needs = canvas_needs(channels, g, fuser.planes());
+  if (canvas_ram < needs.band)
+    throw std::runtime_error("--max-ram " + bytes_text(max_ram) + " is below what this run needs: " +
+                             bytes_text(program_ram) + " for the program and a batch of " + std::to_string(job.batch) +
+                             " windows, " + bytes_text(gdal_cache) + " for GDAL's block cache and " +
+                             bytes_text(needs.band) + " for one row of windows at this width");
+  // A smaller canvas than --max-ram leaves: how tests and benchmarks force the mapped tiers on
+  // small scenes without starving the program.
+  if (const char* cap = CPLGetConfigOption("GEOSR_CANVAS_RAM", nullptr))
+    canvas_ram = std::min(canvas_ram, parse_size(cap, "GEOSR_CANVAS_RAM"));
+  const double max_device = job.max_device >= 0 ? job.max_device : 0.5 * accelerator_free_bytes(setup.device);
+  std::string tmpdir = !job.tmpdir.empty() ? job.tmpdir : fs::absolute(io.dst).parent_path().string();
+  plan = plan_canvas(needs, canvas_ram, max_device, setup.device, tmpdir);
+  const bool mapped = plan.store == CanvasStore::Mapped || plan.condition_store == CanvasStore::Mapped;
+  if (mapped && !fs::is_directory(tmpdir))
+    throw std::runtime_error("--tmpdir " + tmpdir + " is not a directory");
 
   std::vector<int> bands;
   std::string ranges;  // what the input values mean to the model: another range, another run
@@ -176,7 +222,14 @@ StreamingRun DiffusionScene::streaming_run(std::function<void(const SceneProgres
             const int64_t row = win.index / columns;
             return row < first_row || row >= last_row || skipped(win);
           },
-          std::move(progress),
+          [this, progress = std::move(progress)](const SceneProgress& p) {
+            // malloc keeps what a batch frees for the next one (the probe's peak counts it), and
+            // the steps' allocations can scatter it past that peak (0-90 MiB at 128 px). Where
+            // that would reach into GDAL's share (idle while denoising) the free pages go back
+            // to the kernel: slower (they are faulted in afresh), never over the limit.
+            if (resident_bytes() > max_ram - gdal_cache) release_free_heap();
+            if (progress) progress(p);
+          },
           std::move(step_completed)};
 }
 
@@ -207,9 +260,7 @@ void DiffusionScene::write_initial_noise(SceneArray& state, int64_t y0) const {
 
 void DiffusionScene::print_estimate(int processes) const {
   const int64_t window = setup.window;
-  const double per_window =
-      seconds_per_window(setup.denoiser, channels, window, std::min<int64_t>(job.batch, std::max<int64_t>(active, 2)));
-  const double seconds = per_window * static_cast<double>(active * job.steps) / processes;
+  const double seconds = seconds_per_window * static_cast<double>(active * job.steps) / processes;
   std::cout << "output:              " << width << " x " << height << " x " << channels << " (scale " << setup.scale << "), "
             << GDALGetDataTypeName(spec.type) << " " << spec.format << "\n"
             << "windows per step:    " << active << " of " << grid().size() << " (" << window << " px, stride "
@@ -223,10 +274,12 @@ void DiffusionScene::print_estimate(int processes) const {
             << (setup.device.is_cpu() ? std::string()
                                       : bytes_text(plan.device_bytes()) + " of accelerator memory (--max-device-mem " +
                                             bytes_text(plan.max_device) + "), ")
-            << "at most " << bytes_text(plan.ram_bytes()) << " of RAM (--max-ram " << bytes_text(plan.max_ram) << ")\n"
+            << "at most " << bytes_text(program_ram + gdal_cache + plan.ram_bytes()) << " of RAM (--max-ram "
+            << bytes_text(max_ram) << "): " << bytes_text(program_ram) << " the program and a batch, "
+            << bytes_text(gdal_cache) << " GDAL's cache, " << bytes_text(plan.ram_bytes()) << " the canvas\n"
             << "estimated time:      " << clock_time(seconds) << " on " << setup.device.str()
             << (processes > 1 ? " x " + std::to_string(processes) + " processes" : "") << " ("
-            << format_number(std::round(per_window * 1e4) / 10.0) << " ms per window-step, timed)\n";
+            << format_number(std::round(seconds_per_window * 1e4) / 10.0) << " ms per window-step, timed)\n";
 }
 
 void DiffusionScene::check_runnable() const {
@@ -244,7 +297,11 @@ void DiffusionScene::write_output(SceneArray& state, const IoOptions& io, int* t
   CanvasProcessor processor(state, setup.scale);
   const std::unique_ptr<void, void (*)(void*)> finish_progress(
       io.quiet ? nullptr : GDALCreateScaledProgress(0.98, 1.0, stderr_progress, ticks), GDALDestroyScaledProgress);
-  run_pipeline(source, processor, writer);
+  // Output tiles of 256: writing converts a tile through float64 and its validity through int64,
+  // about 30 bytes a value, which for the pipeline's default 1024 was 100 MiB outside --max-ram.
+  PipelineOptions options;
+  options.max_tile = kWriteTile;
+  run_pipeline(source, processor, writer, options);
   if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
   writer.commit(io.quiet ? nullptr : GDALScaledProgress, finish_progress.get());
 }

@@ -62,7 +62,11 @@ struct DiffusionScene {
   ConditionSource condition;
   std::vector<bool> skip;  // by window index: no valid pixel under it, never denoised
   int64_t active = 0;
-  CanvasPlan plan;  // where the canvas lives
+  double seconds_per_window = 0.0;  // one window-step of the network, timed
+  double program_ram = 0.0;         // bytes of RAM the process takes without its canvas
+  double gdal_cache = 0.0;          // GDAL's block cache at most
+  double max_ram = 0.0;             // what the whole run may take
+  CanvasPlan plan;                  // where the canvas lives
   std::unique_ptr<ConditionCache> condition_cache;  // the streaming run's condition
   RunSettings settings;  // everything the output bytes depend on
   OutputSpec spec;

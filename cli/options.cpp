@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -34,6 +35,36 @@ std::vector<std::vector<std::string>> take_option(std::vector<std::string>& args
     args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + count) + 1);
   }
   return found;
+}
+
+double parse_positive(const std::string& text, const std::string& what, bool allow_zero,
+                      const std::string& given) {
+  size_t used = 0;
+  double value = 0.0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(value) || value < 0.0 || (value == 0.0 && !allow_zero)) {
+    throw UsageError(what + " must be a " + (allow_zero ? "non-negative" : "positive") + " number (got '" +
+                     (given.empty() ? text : given) + "')");
+  }
+  return value;
+}
+
+double parse_size(const std::string& text, const std::string& what, bool allow_zero) {
+  std::string number = text;
+  double unit = 1.0;
+  if (!number.empty()) {
+    const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(number.back())));
+    const std::string units = "KMGT";
+    if (const auto at = units.find(suffix); at != std::string::npos) {
+      unit = std::pow(1024.0, static_cast<double>(at + 1));
+      number.pop_back();
+    }
+  }
+  return parse_positive(number, what, allow_zero, text) * unit;
 }
 
 void apply_config_options(std::vector<std::string>& args) {

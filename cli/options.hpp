@@ -27,6 +27,13 @@ class UsageError : public std::runtime_error {
 std::vector<std::vector<std::string>> take_option(std::vector<std::string>& args, const std::string& name,
                                                   size_t count);
 
+// A positive (or, with allow_zero, non-negative) finite number; a UsageError naming `what` and
+// `given` (else `text`) otherwise.
+double parse_positive(const std::string& text, const std::string& what, bool allow_zero = false,
+                      const std::string& given = "");
+// "512M", "8G", "1.5T", "65536" (bytes); binary multiples.
+double parse_size(const std::string& text, const std::string& what, bool allow_zero = false);
+
 // Applies and removes every --config KEY VALUE (GDAL configuration options).
 void apply_config_options(std::vector<std::string>& args);
 

@@ -14,37 +14,6 @@
 namespace geosr::cli {
 namespace {
 
-double parse_positive(const std::string& text, const std::string& what, bool allow_zero = false,
-                      const std::string& given = "") {
-  size_t used = 0;
-  double value = 0.0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || !std::isfinite(value) || value < 0.0 || (value == 0.0 && !allow_zero)) {
-    throw UsageError(what + " must be a " + (allow_zero ? "non-negative" : "positive") + " number (got '" +
-                     (given.empty() ? text : given) + "')");
-  }
-  return value;
-}
-
-// "512M", "8G", "1.5T", "65536" (bytes); binary multiples.
-double parse_size(const std::string& text, const std::string& what, bool allow_zero = false) {
-  std::string number = text;
-  double unit = 1.0;
-  if (!number.empty()) {
-    const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(number.back())));
-    const std::string units = "KMGT";
-    if (const auto at = units.find(suffix); at != std::string::npos) {
-      unit = std::pow(1024.0, static_cast<double>(at + 1));
-      number.pop_back();
-    }
-  }
-  return parse_positive(number, what, allow_zero, text) * unit;
-}
-
 void check_scale(double scale, const std::string& what) {
   if (!std::isfinite(scale)) throw UsageError(what + " must be a finite number (got " + format_number(scale) + ")");
   if (scale <= 1.0) {
@@ -71,7 +40,7 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
   po::options_description diffusion = diffusion_options("Diffusion options (--method diffusion)");
   diffusion.add_options()
       ("dry-run", po::bool_switch(), "print the work, memory and estimated time the job needs, compute nothing (bicubic too)")
-      ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the canvas may use, e.g. 512M, 8G (default: half the available); past it the canvas is memory-mapped under --tmpdir")
+      ("max-ram", po::value<std::string>()->value_name("SIZE"), "RAM the whole run may use (the program, a batch of the network, GDAL's cache and the canvas), e.g. 512M, 8G (default: the program and a batch plus half the available); past it the canvas is memory-mapped under --tmpdir")
       ("max-device-mem", po::value<std::string>()->value_name("SIZE"), "accelerator memory the canvas may use with --device cuda (default: half the free); past it the canvas stays in host memory, 0 keeps it there")
       ("tmpdir", po::value<std::string>()->value_name("DIR"), "directory for a memory-mapped canvas (default: the output's)")
       ("checkpoint-every", po::value<int>()->default_value(10), "steps between checkpoints beside the output (0: only on SIGINT/SIGTERM/SIGHUP)")

@@ -157,7 +157,7 @@ TEST_F(CliErrors, FileSizeLimitIsAnErrorNotAKill) {
 
   std::filesystem::create_directories(dir / "tmp");
   const auto lr = t::samples() / "naip_riverside_2018_0_lr5.tif";
-  f = expect_failure(any_sr("--steps 1 --window 32 --stride 24 --max-ram 1M --tmpdir " + t::quote(dir / "tmp"), lr),
+  f = expect_failure(any_sr("--steps 1 --window 32 --stride 24 --config GEOSR_CANVAS_RAM 1M --tmpdir " + t::quote(dir / "tmp"), lr),
                      dir, lr, "sr", {"in.tif", "tmp"}, limit);
   EXPECT_EQ(f.exit_code, 1);
   EXPECT_NE(f.output.find("cannot reserve"), std::string::npos) << f.output;

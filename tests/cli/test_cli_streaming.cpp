@@ -4,6 +4,8 @@
 // are not computed).
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <cmath>
 #include <fstream>
 
@@ -35,7 +37,7 @@ class CliStreaming : public ::testing::Test {
 TEST_F(CliStreaming, MemoryMappedCanvasAndConditionGiveTheSameBytes) {
   fs::create_directories(dir / "tmp");
   // 255 x 255 x 3: 1.5 MiB of canvas arrays, 0.5 MiB per row of windows.
-  const auto plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --max-ram 1M --tmpdir " +
+  const auto plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --config GEOSR_CANVAS_RAM 1M --tmpdir " +
                               t::quote(dir / "tmp") + " " + t::quote(lr) + " " + t::quote(dir / "x.tif"));
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   EXPECT_NE(plan.output.find("memory-mapped under"), std::string::npos) << plan.output;
@@ -44,33 +46,68 @@ TEST_F(CliStreaming, MemoryMappedCanvasAndConditionGiveTheSameBytes) {
   EXPECT_NE(plan.output.find("condition:           762.01 KiB computed once, memory-mapped under"), std::string::npos)
       << plan.output;
   // Room for the two arrays and a band, not for the condition beside them: it alone is mapped.
-  const auto mixed_plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --max-ram 2400K --tmpdir " +
+  const auto mixed_plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --config GEOSR_CANVAS_RAM 2400K --tmpdir " +
                                     t::quote(dir / "tmp") + " " + t::quote(lr) + " " + t::quote(dir / "x.tif"));
   EXPECT_NE(mixed_plan.output.find("canvas:              1.49 MiB in host RAM"), std::string::npos) << mixed_plan.output;
   EXPECT_NE(mixed_plan.output.find("computed once, memory-mapped under"), std::string::npos) << mixed_plan.output;
   // Room for one array and a band: the arrays are mapped, the condition stays in RAM.
-  const auto swapped_plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --max-ram 1400K --tmpdir " +
+  const auto swapped_plan = geosr_run("sr --dry-run --steps 6 --window 32 --stride 24 --config GEOSR_CANVAS_RAM 1400K --tmpdir " +
                                       t::quote(dir / "tmp") + " " + t::quote(lr) + " " + t::quote(dir / "x.tif"));
   EXPECT_NE(swapped_plan.output.find("canvas:              1.49 MiB memory-mapped under"), std::string::npos)
       << swapped_plan.output;
   EXPECT_NE(swapped_plan.output.find("computed once, in host RAM"), std::string::npos) << swapped_plan.output;
 
   ASSERT_EQ(geosr_run(sr("--steps 6", dir / "ram.tif")).exit_code, 0);
-  const auto mapped = geosr_run(sr("--steps 6 --max-ram 1M --tmpdir " + t::quote(dir / "tmp"), dir / "mapped.tif"));
+  const auto mapped = geosr_run(sr("--steps 6 --config GEOSR_CANVAS_RAM 1M --tmpdir " + t::quote(dir / "tmp"), dir / "mapped.tif"));
   ASSERT_EQ(mapped.exit_code, 0) << mapped.output;
   EXPECT_EQ(t::file_bytes(dir / "mapped.tif"), t::file_bytes(dir / "ram.tif"));
-  const auto mixed = geosr_run(sr("--steps 6 --max-ram 2400K --tmpdir " + t::quote(dir / "tmp"), dir / "mixed.tif"));
+  const auto mixed = geosr_run(sr("--steps 6 --config GEOSR_CANVAS_RAM 2400K --tmpdir " + t::quote(dir / "tmp"), dir / "mixed.tif"));
   ASSERT_EQ(mixed.exit_code, 0) << mixed.output;
   EXPECT_EQ(t::file_bytes(dir / "mixed.tif"), t::file_bytes(dir / "ram.tif"));
-  const auto swapped = geosr_run(sr("--steps 6 --max-ram 1400K --tmpdir " + t::quote(dir / "tmp"), dir / "swapped.tif"));
+  const auto swapped = geosr_run(sr("--steps 6 --config GEOSR_CANVAS_RAM 1400K --tmpdir " + t::quote(dir / "tmp"), dir / "swapped.tif"));
   ASSERT_EQ(swapped.exit_code, 0) << swapped.output;
   EXPECT_EQ(t::file_bytes(dir / "swapped.tif"), t::file_bytes(dir / "ram.tif"));
   EXPECT_TRUE(fs::is_empty(dir / "tmp")) << "canvas files are gone";
 
-  const auto tiny = geosr_run(sr("--steps 6 --max-ram 64K", dir / "none.tif"));
+  const auto tiny = geosr_run(sr("--steps 6 --config GEOSR_CANVAS_RAM 64K", dir / "none.tif"));
   EXPECT_EQ(tiny.exit_code, 1) << tiny.output;
   EXPECT_NE(tiny.output.find("one row of windows needs"), std::string::npos) << tiny.output;
   EXPECT_FALSE(fs::exists(dir / "none.tif"));
+  // --max-ram counts the whole process: 64 KiB cannot even hold the program.
+  const auto below = geosr_run(sr("--steps 6 --max-ram 64K", dir / "none.tif"));
+  EXPECT_EQ(below.exit_code, 1) << below.output;
+  EXPECT_NE(below.output.find("is below what this run needs"), std::string::npos) << below.output;
+  EXPECT_FALSE(fs::exists(dir / "none.tif"));
+}
+
+TEST_F(CliStreaming, TheWholeRunStaysUnderMaxRam) {
+  // The HR tile as LR: 1275 x 1275 x 3 out, 19 MiB per canvas array. --max-ram gets what the dry
+  // run says the program, a batch and GDAL's cache take, plus 24 MiB: not room for both arrays, so
+  // the canvas is mapped, and the process's peak must stay under the limit.
+  const auto input = t::samples() / "naip_riverside_2018_0.tif";
+  fs::create_directories(dir / "tmp");
+  const auto run = [&](const std::string& options, const fs::path& out) {
+    return geosr_run(kFast + "--steps 2 " + options + " " + t::quote(input) + " " + t::quote(out));
+  };
+  const auto plan = run("--dry-run", dir / "x.tif");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  const auto at = plan.output.find("): ");
+  ASSERT_NE(at, std::string::npos) << plan.output;
+  const double program_mib = std::stod(plan.output.substr(at + 3));  // "446.49 MiB the program and a batch"
+  ASSERT_NE(plan.output.find(" MiB the program and a batch, 64 MiB GDAL's cache"), std::string::npos) << plan.output;
+  const double limit_mib = std::ceil(program_mib + 64.0 + 24.0);
+
+  const auto limited = "--max-ram " + std::to_string(static_cast<int>(limit_mib)) + "M --tmpdir " + t::quote(dir / "tmp");
+  const auto limited_plan = run("--dry-run " + limited, dir / "x.tif");
+  ASSERT_EQ(limited_plan.exit_code, 0) << limited_plan.output;
+  EXPECT_NE(limited_plan.output.find("MiB memory-mapped under"), std::string::npos) << limited_plan.output;
+  const auto mapped = run(limited, dir / "mapped.tif");
+  ASSERT_EQ(mapped.exit_code, 0) << mapped.output;
+  struct rusage children {};
+  ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &children), 0);
+  EXPECT_LE(static_cast<double>(children.ru_maxrss) / 1024.0, limit_mib) << "peak RSS of the runs, MiB";
+  ASSERT_EQ(run("", dir / "ram.tif").exit_code, 0);
+  EXPECT_EQ(t::file_bytes(dir / "mapped.tif"), t::file_bytes(dir / "ram.tif"));
 }
 
 TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {

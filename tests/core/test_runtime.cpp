@@ -28,7 +28,7 @@ size_t mapped_while_holding(size_t bytes) {
   return mapped;
 }
 
-TEST(Runtime, FreedActivationSizedBlocksStayInTheHeapUnlessTheUserTunedMalloc) {
+TEST(Runtime, FreedActivationSizedBlocksStayInTheHeapUnlessTheUserTunedMallocUntilReleased) {
   constexpr size_t kBlock = size_t{100} << 20;  // bigger than glibc's largest dynamic threshold
   const size_t before = mallinfo2().hblkhd;
   // A user's own malloc tuning wins: nothing changes, the block is mmap'ed.
@@ -40,6 +40,19 @@ TEST(Runtime, FreedActivationSizedBlocksStayInTheHeapUnlessTheUserTunedMalloc) {
   EXPECT_LT(mapped_while_holding(kBlock), before + kBlock);
   // Freed, it stays with the process for the next batch instead of going back to the kernel.
   EXPECT_GE(mallinfo2().fordblks, kBlock);
+
+  // Near its RAM limit a run hands the free pages back: the resident set drops by the block.
+  const auto block = static_cast<double>(kBlock);
+  const double kept = resident_bytes();
+  ASSERT_GT(kept, block);
+  release_free_heap();
+  const double released = resident_bytes();
+  EXPECT_LT(released, kept - 0.9 * block);
+  // The peak after a reset forgets the block held before it and sees the next one.
+  reset_peak_resident();
+  EXPECT_LT(peak_resident_bytes(), kept - 0.5 * block);
+  mapped_while_holding(kBlock);
+  EXPECT_GE(peak_resident_bytes(), released + 0.9 * block);
 }
 #endif
 

@@ -43,4 +43,14 @@ std::string error_text(const std::exception& error);
 // was built without it.
 double accelerator_free_bytes(const c10::Device& device);
 
+// Bytes of this process resident in RAM now, and at most since the last reset_peak_resident() (or
+// since it started, where Linux does not let the peak be reset); 0 without /proc.
+double resident_bytes();
+double peak_resident_bytes();
+void reset_peak_resident();
+
+// Hands the heap's free pages back to the kernel (glibc's malloc_trim; nothing elsewhere). Freed
+// memory is kept for reuse (keep_freed_memory), which a run near its RAM limit cannot afford.
+void release_free_heap();
+
 }  // namespace geosr

@@ -87,7 +87,7 @@ CanvasPlan plan_canvas(const CanvasNeeds& needs, double max_ram, double max_devi
     }
   }
   if (plan.ram_bytes() > max_ram)
-    throw std::runtime_error("--max-ram " + bytes_text(max_ram) + " is below the " + bytes_text(needs.band) +
+    throw std::runtime_error("the canvas's " + bytes_text(max_ram) + " of RAM is below the " + bytes_text(needs.band) +
                              " one row of windows needs at this width");
   return plan;
 }

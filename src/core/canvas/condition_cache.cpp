@@ -3,11 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include "geosr/core/canvas/region_indices.hpp"
+#include "geosr/core/runtime.hpp"
 
 namespace geosr {
 
@@ -23,12 +20,10 @@ ConditionCache::ConditionCache(ConditionSource& source, const WindowGrid& grid, 
                   source.read({y, 0, y1, grid.extent_width()}));
     array_->release_rows(y - first_row_, y1 - first_row_);
   }
-#ifdef __GLIBC__
   // The cubic resampling of full-width bands leaves a few hundred MiB of freed blocks in the heap
   // at 16,000 px wide; the steps' allocations would otherwise pile on top of them (measured:
   // 544 instead of 458 MiB peak RSS at 256 MP, mapped).
-  malloc_trim(0);
-#endif
+  release_free_heap();
 }
 
 torch::Tensor ConditionCache::read_windows(const std::vector<Region>& regions) {

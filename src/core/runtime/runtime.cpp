@@ -105,4 +105,33 @@ double accelerator_free_bytes(const c10::Device& device) {
   return 0.0;
 }
 
+namespace {
+
+// A "VmRSS:" / "VmHWM:" line of /proc/self/status in bytes; 0 where there is no such file.
+double status_bytes(const char* key) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  const size_t length = std::strlen(key);
+  while (std::getline(status, line))
+    if (line.compare(0, length, key) == 0) return std::atof(line.c_str() + length) * 1024.0;
+  return 0.0;
+}
+
+}  // namespace
+
+double resident_bytes() { return status_bytes("VmRSS:"); }
+
+double peak_resident_bytes() { return status_bytes("VmHWM:"); }
+
+void reset_peak_resident() {
+  // Where clear_refs cannot be written the peak stays the process's: an overestimate, never under.
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+void release_free_heap() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 }  // namespace geosr
