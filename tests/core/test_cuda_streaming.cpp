@@ -16,12 +16,12 @@
 #include "geosr/core/fusion/fixed_point.hpp"
 #include "geosr/core/network/model_file.hpp"
 #include "geosr/core/resample/resample.hpp"
-#include "geosr/core/train/chip_dataset.hpp"
-#include "test_support.hpp"
+#include "scene_fixtures.hpp"
 
 namespace {
 
 using namespace geosr;
+using test::naip_lr;
 
 class CudaStreaming : public ::testing::Test {
  protected:
@@ -31,12 +31,6 @@ class CudaStreaming : public ::testing::Test {
     at::globalContext().setAllowTF32CuBLAS(false);
   }
 };
-
-// A real NAIP chip as the LR scene.
-torch::Tensor naip_lr(int64_t h, int64_t w) {
-  const ChipDataset chips({(test::samples() / "chips" / "val.chips").string()});
-  return chips.normalized(1).slice(1, 0, h).slice(2, 0, w).contiguous();
-}
 
 struct Scene {
   torch::Tensor lr;
@@ -159,12 +153,7 @@ TEST_F(CudaStreaming, TheAcceleratorTierGivesTheHostTiersBytes) {
     EXPECT_TRUE(torch::equal(
         stream(on_gpu, *sampler, scene, CanvasStore::Mapped, torch::kCUDA, 4, CanvasStore::Device), ram));
     // The in-memory sampler (host canvas, device network) takes the same steps.
-    SceneSamplerOptions o;
-    o.fusion = mode;
-    o.window = 32;
-    o.stride = 24;
-    o.seed = 5;
-    o.batch = 4;
+    auto o = test::small_windows(mode, 5);
     o.device = torch::kCUDA;
     const auto in_memory = sample_scene(on_gpu, *sampler, condition_from_lr(scene.lr, 115, 95), o);
     EXPECT_TRUE(torch::equal(in_memory, ram.clamp(-1.0, 1.0)));

@@ -9,18 +9,15 @@
 #include "geosr/core/canvas/scene_sampler.hpp"
 #include "geosr/core/grid/reflect_pad.hpp"
 #include "geosr/core/inference/diffusion_setup.hpp"
-#include "geosr/core/train/chip_dataset.hpp"
-#include "test_support.hpp"
+#include "scene_fixtures.hpp"
 
 namespace {
 
 using namespace geosr;
+using test::ddpm;
 
-// Real pixels: a bundled 48 x 48 NAIP chip (RGB, model range), cropped.
-torch::Tensor naip_lr(int64_t h, int64_t w) {
-  const ChipDataset chips({(geosr::test::samples() / "chips" / "val.chips").string()});
-  return chips.normalized(2).slice(1, 0, h).slice(2, 0, w).contiguous();
-}
+// A chip of its own, other than the streaming tests'.
+torch::Tensor naip_lr(int64_t h, int64_t w) { return test::naip_lr(h, w, 2); }
 
 RegionReader condition_of(const torch::Tensor& lr, const WindowGrid& grid) {
   const LrReader reader = [lr](Span rows, Span cols) {
@@ -28,10 +25,6 @@ RegionReader condition_of(const torch::Tensor& lr, const WindowGrid& grid) {
     return LrBlock{block, torch::ones({block.size(1), block.size(2)}, torch::kBool)};
   };
   return [reader, lr, &grid](const Region& r) { return read_condition(reader, lr.size(1), lr.size(2), grid, r); };
-}
-
-std::unique_ptr<Sampler> ddpm(int steps) {
-  return make_sampler(SamplerKind::Ddpm, NoiseSchedule::make(ScheduleKind::Linear).respaced(steps));
 }
 
 torch::Tensor block_of(const torch::Tensor& scene, const Region& r) {
@@ -55,12 +48,7 @@ TEST(RegionSampler, HaloReachingEveryWindowGivesTheWholeSceneBytes) {
   const auto sampler = ddpm(3);
   for (auto mode : {FusionMode::Sdvc, FusionMode::Vcf, FusionMode::Avg, FusionMode::None}) {
     SCOPED_TRACE(to_string(mode));
-    SceneSamplerOptions o;
-    o.fusion = mode;
-    o.window = 32;
-    o.stride = 24;
-    o.seed = 5;
-    o.batch = 4;
+    const auto o = test::small_windows(mode, 5);
     const auto expected = sample_scene(denoiser, *sampler, condition_from_lr(lr, 115, 95), o);
     const Fuser fuser(mode, make_grid(mode, 115, 95, 32, 24), o.weights);
     const RegionRun run{denoiser, *sampler, fuser, condition_of(lr, fuser.grid()), o.seed, 3, torch::kCPU};

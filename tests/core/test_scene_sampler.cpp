@@ -10,15 +10,14 @@
 #include <numeric>
 #include <random>
 
-#include "geosr/core/canvas/scene_sampler.hpp"
-#include "geosr/core/diffusion/sampler.hpp"
-#include "geosr/core/diffusion/schedule.hpp"
 #include "geosr/core/network/model_file.hpp"
 #include "geosr/core/network/unet.hpp"
+#include "scene_fixtures.hpp"
 
 namespace geosr {
 namespace {
 
+using test::ddpm;
 using torch::indexing::Slice;
 
 // A structured, image-like scene in [-1, 1]: fields at several scales plus a slow ramp.
@@ -29,10 +28,6 @@ torch::Tensor structured_scene(int64_t channels, int64_t h, int64_t w) {
   auto img = 0.35 * torch::sin(x / 11.0 + c) * torch::cos(y / 17.0 - c) +
              0.15 * torch::sin((x + 2 * y) / 5.0 + 2 * c) + 0.4 * (x / w - 0.5) + 0.2 * (y / h - 0.5);
   return img.clamp(-1.0, 1.0);
-}
-
-std::unique_ptr<Sampler> ddpm(int steps) {
-  return make_sampler(SamplerKind::Ddpm, NoiseSchedule::make(ScheduleKind::Linear).respaced(steps));
 }
 
 // Predicts the noise that separates y_t from the clean image x0 = f(condition), exactly. gamma
@@ -144,12 +139,7 @@ TEST(SceneSampler, OutputBytesDoNotDependOnBatchOrOrder) {
   const auto sampler = ddpm(4);
   for (auto mode : {FusionMode::Sdvc, FusionMode::Vcf, FusionMode::Avg, FusionMode::None}) {
     SCOPED_TRACE(to_string(mode));
-    SceneSamplerOptions opt;
-    opt.fusion = mode;
-    opt.window = 32;
-    opt.stride = 24;
-    opt.seed = 1234;
-    opt.batch = 1;
+    auto opt = test::small_windows(mode, 1234, 1);
     const auto reference = sample_scene(denoiser, *sampler, scene, opt);
     EXPECT_GT(reference.std().item<double>(), 0.05) << "degenerate output proves nothing";
     for (int64_t batch : {3, 8}) {

@@ -17,19 +17,14 @@
 #include "geosr/core/distributed/row_partition.hpp"
 #include "geosr/core/grid/reflect_pad.hpp"
 #include "geosr/core/network/model_file.hpp"
-#include "geosr/core/train/chip_dataset.hpp"
-#include "test_support.hpp"
+#include "scene_fixtures.hpp"
 
 namespace {
 
 using namespace geosr;
 using torch::indexing::Slice;
-
-// Real pixels as the LR scene: a bundled 48 x 48 NAIP chip, cropped to an awkward size.
-torch::Tensor naip_lr(int64_t h, int64_t w) {
-  const ChipDataset chips({(test::samples() / "chips" / "val.chips").string()});
-  return chips.normalized(1).slice(1, 0, h).slice(2, 0, w).contiguous();
-}
+using test::ddpm;
+using test::naip_lr;
 
 LrReader reader_of(const torch::Tensor& lr, const torch::Tensor& valid) {
   return [lr, valid](Span rows, Span cols) {
@@ -83,10 +78,6 @@ double rss_file_mib() {
   return -1.0;
 }
 
-std::unique_ptr<Sampler> ddpm(int steps) {
-  return make_sampler(SamplerKind::Ddpm, NoiseSchedule::make(ScheduleKind::Linear).respaced(steps));
-}
-
 class Streaming : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -104,12 +95,7 @@ TEST_F(Streaming, EqualsTheInMemorySamplerBitForBit) {
   const auto sampler = ddpm(3);
   for (auto mode : {FusionMode::Sdvc, FusionMode::Vcf, FusionMode::Avg, FusionMode::None}) {
     SCOPED_TRACE(to_string(mode));
-    SceneSamplerOptions o;
-    o.fusion = mode;
-    o.window = 32;
-    o.stride = 24;
-    o.seed = 77;
-    o.batch = 4;
+    const auto o = test::small_windows(mode, 77);
     const auto expected = sample_scene(denoiser, *sampler, condition_from_lr(lr, 115, 95), o);
     EXPECT_GT(expected.std().item<double>(), 0.05);
     const auto ram = stream(denoiser, *sampler, lr, valid, o, false, 3);
@@ -124,9 +110,7 @@ TEST_F(Streaming, EqualsTheInMemorySamplerBitForBit) {
 TEST_F(Streaming, SceneSmallerThanAWindowIsReflectedLikeInMemory) {
   const auto lr = naip_lr(3, 9);  // 15 x 45 output, window 32
   const auto sampler = ddpm(2);
-  SceneSamplerOptions o;
-  o.window = 32;
-  o.stride = 24;
+  const auto o = test::small_windows(FusionMode::Sdvc, 0);
   const auto expected = sample_scene(denoiser, *sampler, condition_from_lr(lr, 15, 45), o);
   EXPECT_TRUE(torch::equal(stream(denoiser, *sampler, lr, torch::ones({3, 9}, torch::kBool), o, false, 2).result,
                            expected));
@@ -137,9 +121,7 @@ TEST_F(Streaming, WindowsWithoutValidPixelsAreSkipped) {
   auto valid = torch::ones({36, 36}, torch::kBool);
   valid.slice(0, 0, 14).slice(1, 0, 14).fill_(false);  // a NoData hole over the top-left windows
   const auto sampler = ddpm(2);
-  SceneSamplerOptions o;
-  o.window = 32;
-  o.stride = 24;
+  const auto o = test::small_windows(FusionMode::Sdvc, 0);
   const auto out = stream(denoiser, *sampler, lr, valid, o, false, 4);
   const int64_t all = make_grid(FusionMode::Sdvc, 180, 180, 32, 24).size();
   // Windows at origins 0 and 24 on both axes (HR 0..55) read LR pixels 0..12 only (cubic support).
@@ -185,11 +167,7 @@ TEST_F(Streaming, PartsExchangingTheirSharedRowsGiveTheOneCanvasBytes) {
   const auto sampler = ddpm(3);
   for (auto mode : {FusionMode::Sdvc, FusionMode::Vcf}) {
     SCOPED_TRACE(to_string(mode));
-    SceneSamplerOptions o;
-    o.fusion = mode;
-    o.window = 32;
-    o.stride = 24;
-    o.seed = 4;
+    const auto o = test::small_windows(mode, 4);
     const torch::Tensor expected = stream(denoiser, *sampler, lr, valid, o, false, 4).result;
 
     const Fuser fuser(o.fusion, make_grid(o.fusion, 200, 65, o.window, o.stride), o.weights);

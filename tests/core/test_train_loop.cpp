@@ -228,10 +228,12 @@ TEST(TrainingRun, AStateWritePastTheFileSizeLimitFailsAndLeavesNothing) {
   const auto dir = test::scratch("state_file_size_limit");
   torch::serialize::OutputArchive archive;
   archive.write("step", torch::ones({512, 512}));
+  auto weights = torch::zeros({4}, torch::requires_grad());
+  const torch::optim::AdamW optimizer(std::vector<torch::Tensor>{weights});
   std::string error;
   try {
     const test::FileSizeLimit limit(64 << 10);
-    save_training_state(archive, (dir / "model.safetensors").string());
+    save_training_state(archive, optimizer, (dir / "model.safetensors").string());
   } catch (const std::runtime_error& e) {
     error = e.what();
   }

@@ -144,14 +144,9 @@ double SegTrainer::train_epoch() {
 void SegTrainer::save(const std::string& model_path) const {
   // The state first, weights included, so a kill between the two files still resumes consistently.
   torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive weights;
-  model_.net->save(weights);
-  archive.write("net", weights);
-  torch::serialize::OutputArchive optimizer;
-  optimizer_->save(optimizer);
-  archive.write("optimizer", optimizer);
+  write_module(archive, "net", *model_.net);
   archive.write("epoch", torch::tensor(epoch_, torch::kLong));
-  save_training_state(archive, model_path);
+  save_training_state(archive, *optimizer_, model_path);
   save_seg_model(model_path, model_);
 }
 

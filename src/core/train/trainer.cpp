@@ -77,17 +77,10 @@ std::string Trainer::state_path(const std::string& model_path) {
 
 void Trainer::save(const std::string& model_path, const Metadata& metadata) {
   torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive weights;
-  model_->save(weights);
-  archive.write("model", weights);
-  torch::serialize::OutputArchive ema;
-  ema_->save(ema);
-  archive.write("ema", ema);
-  torch::serialize::OutputArchive optimizer;
-  optimizer_->save(optimizer);
-  archive.write("optimizer", optimizer);
+  write_module(archive, "model", *model_);
+  write_module(archive, "ema", *ema_);
   archive.write("step", torch::tensor(step_, torch::kLong));
-  save_training_state(archive, model_path);
+  save_training_state(archive, *optimizer_, model_path);
   save_model(model_path, ema_, metadata);
 }
 
@@ -112,7 +105,17 @@ void Trainer::resume(const std::string& model_path) {
   loader_.reset();  // the next batch number follows the restored step
 }
 
-void save_training_state(torch::serialize::OutputArchive& archive, const std::string& model_path) {
+void write_module(torch::serialize::OutputArchive& archive, const std::string& key, const torch::nn::Module& module) {
+  torch::serialize::OutputArchive nested;
+  module.save(nested);
+  archive.write(key, nested);
+}
+
+void save_training_state(torch::serialize::OutputArchive& archive, const torch::optim::Optimizer& optimizer,
+                         const std::string& model_path) {
+  torch::serialize::OutputArchive state;
+  optimizer.save(state);
+  archive.write("optimizer", state);
   StagedFile staged(Trainer::state_path(model_path));
   // LibTorch's own file writer throws a write error (a full disk, a file-size limit) from a
   // destructor, which ends the process: this writer never reports one, the stream remembers it.

@@ -65,8 +65,13 @@ class Trainer {
   int64_t step_ = 0;
 };
 
-// Saves `archive` to state_path(model_path) whole or not at all (written aside, then renamed).
-void save_training_state(torch::serialize::OutputArchive& archive, const std::string& model_path);
+// Writes `module`'s parameters and buffers into `archive` under `key`.
+void write_module(torch::serialize::OutputArchive& archive, const std::string& key, const torch::nn::Module& module);
+
+// Adds `optimizer` to `archive` (the caller's entries: step or epoch, weights) and saves it to
+// state_path(model_path) whole or not at all (written aside, then renamed).
+void save_training_state(torch::serialize::OutputArchive& archive, const torch::optim::Optimizer& optimizer,
+                         const std::string& model_path);
 
 // Opens state_path(model_path) on `device` and restores `optimizer` from it; the archive's other
 // entries (step or epoch, weights) are the caller's. Throws std::runtime_error (one line).
