@@ -12,6 +12,7 @@
 
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/staged_file.hpp"
+#include "geosr/core/whole_number.hpp"
 #include "geosr/io/output_format.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_writer.hpp"
@@ -39,18 +40,12 @@ std::vector<std::vector<std::string>> take_option(std::vector<std::string>& args
 
 double parse_positive(const std::string& text, const std::string& what, bool allow_zero,
                       const std::string& given) {
-  size_t used = 0;
-  double value = 0.0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || !std::isfinite(value) || value < 0.0 || (value == 0.0 && !allow_zero)) {
+  const auto value = whole_number<double>(text);
+  if (!value || !std::isfinite(*value) || *value < 0.0 || (*value == 0.0 && !allow_zero)) {
     throw UsageError(what + " must be a " + (allow_zero ? "non-negative" : "positive") + " number (got '" +
                      (given.empty() ? text : given) + "')");
   }
-  return value;
+  return *value;
 }
 
 double parse_size(const std::string& text, const std::string& what, bool allow_zero) {
@@ -169,17 +164,9 @@ std::vector<int> parse_bands(const std::vector<std::string>& items) {
     std::stringstream stream(item);
     std::string token;
     while (std::getline(stream, token, ',')) {
-      size_t used = 0;
-      int band = 0;
-      try {
-        band = std::stoi(token, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != token.size() || band < 1) {
-        throw UsageError("-b: '" + token + "' is not a band number (1, 2, ...)");
-      }
-      bands.push_back(band);
+      const auto band = whole_number<int>(token);
+      if (!band || *band < 1) throw UsageError("-b: '" + token + "' is not a band number (1, 2, ...)");
+      bands.push_back(*band);
     }
   }
   if (bands.empty()) throw UsageError("-b: no band given");

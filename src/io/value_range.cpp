@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "geosr/core/whole_number.hpp"
+
 namespace geosr {
 
 ValueRange default_range(GDALDataType type) {
@@ -27,17 +29,11 @@ std::vector<ValueRange> parse_ranges(const std::string& text, const std::string&
   std::stringstream stream(text);
   std::string item;
   while (std::getline(stream, item, ',')) {
-    size_t used = 0;
-    double value = 0.0;
-    try {
-      value = std::stod(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || !std::isfinite(value)) {
+    const auto value = whole_number<double>(item);
+    if (!value || !std::isfinite(*value)) {
       throw std::invalid_argument(option + ": '" + item + "' is not a number in '" + text + "'");
     }
-    values.push_back(value);
+    values.push_back(*value);
   }
   if (values.empty() || values.size() % 2 != 0) {
     throw std::invalid_argument(option + " takes lo,hi pairs (got '" + text + "')");

@@ -17,6 +17,7 @@
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/train/run_settings.hpp"
 #include "geosr/core/train/training_log.hpp"
+#include "geosr/core/whole_number.hpp"
 
 namespace geosr {
 namespace {
@@ -25,14 +26,8 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 double to_number(const std::string& option, const std::string& text) {
-  try {
-    size_t used = 0;
-    const double value = std::stod(text, &used);
-    if (used != text.size()) throw std::invalid_argument(text);
-    return value;
-  } catch (const std::exception&) {
-    throw std::runtime_error("option " + option + " needs a number, got '" + text + "'");
-  }
+  if (const auto value = whole_number<double>(text)) return *value;
+  throw std::runtime_error("option " + option + " needs a number, got '" + text + "'");
 }
 
 int64_t to_integer(const std::string& option, const std::string& text) {
