@@ -42,8 +42,11 @@ void add_window_contributions_cuda(const WindowContributions& w, uint64_t* large
   const int64_t grid = std::min<int64_t>((total + kThreads - 1) / kThreads, 8192);
   add_contributions<<<static_cast<unsigned>(grid), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
       w, reinterpret_cast<unsigned long long*>(largest));
+  // The launch's own error, or one left by earlier asynchronous work on the device: either way the
+  // step cannot go on.
   if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess)
-    throw std::runtime_error(std::string("fusion: CUDA kernel launch failed: ") + cudaGetErrorString(error));
+    throw std::runtime_error(std::string("fusion: CUDA error at the accumulation kernel's launch: ") +
+                             cudaGetErrorString(error));
 }
 
 }  // namespace geosr
