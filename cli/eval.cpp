@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "geosr/core/exact_number.hpp"
+#include "geosr/core/whole_number.hpp"
 #include "geosr/eval/raster_evaluation.hpp"
 #include "options.hpp"
 #include "resample_job.hpp"
@@ -48,12 +49,9 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 eval::WindowLayout parse_grid(const std::string& text) {
   const auto items = split(text, ',');
-  try {
-    if (items.size() == 2) {
-      const eval::WindowLayout grid{std::stoll(items[0]), std::stoll(items[1])};
-      if (grid.size > 0 && grid.stride > 0 && grid.stride <= grid.size) return grid;
-    }
-  } catch (const std::exception&) {
+  if (items.size() == 2) {
+    const auto size = whole_number<int64_t>(items[0]), stride = whole_number<int64_t>(items[1]);
+    if (size && stride && *size > 0 && *stride > 0 && *stride <= *size) return {*size, *stride};
   }
   throw UsageError("--grid must be WINDOW,STRIDE with 0 < STRIDE <= WINDOW (got '" + text + "')");
 }
