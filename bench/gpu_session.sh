@@ -32,7 +32,7 @@ for stage in "${stages[@]}"; do
 done
 [[ -n ${OUT:-} ]] && exec > >(tee -a "$OUT/gpu_session.log") 2>&1
 cuda_tests=(test_cuda test_cuda_streaming test_canvas_plan)
-# The last `lines` lines of one bench run; a failing run is reported and the stages go on.
+# The last `lines` lines of one test or bench run; a failing run is reported and the stages go on.
 rows() {
   local lines=$1
   shift
@@ -57,7 +57,7 @@ for stage in "${stages[@]}"; do
       ;;
     cuda)
       for t in "${cuda_tests[@]}"; do
-        "$build/tests/$t" --gtest_brief=1 2>&1 | tail -15 || echo "$t failed (exit $?)"
+        rows 15 "$build/tests/$t" --gtest_brief=1
       done
       # The fused accumulation's kernel writes through raw pointers: memcheck it on its own test,
       # without the caching allocator, whose large blocks would hide a write into a neighbour.
