@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "geosr/core/exact_number.hpp"
+#include "geosr/core/list_items.hpp"
 #include "geosr/core/whole_number.hpp"
 #include "geosr/eval/raster_evaluation.hpp"
 #include "options.hpp"
@@ -37,20 +38,10 @@ bool has(const eval::EvaluationReport& report, const char* metric) {
   return std::find(report.metrics.begin(), report.metrics.end(), metric) != report.metrics.end();
 }
 
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, sep)) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 eval::WindowLayout parse_grid(const std::string& text) {
-  const auto items = split(text, ',');
-  if (items.size() == 2) {
-    const auto size = whole_number<int64_t>(items[0]), stride = whole_number<int64_t>(items[1]);
+  const auto items = list_items(text);
+  if (items && items->size() == 2) {
+    const auto size = whole_number<int64_t>((*items)[0]), stride = whole_number<int64_t>((*items)[1]);
     if (size && stride && *size > 0 && *stride > 0 && *stride <= *size) return {*size, *stride};
   }
   throw UsageError("--grid must be WINDOW,STRIDE with 0 < STRIDE <= WINDOW (got '" + text + "')");
@@ -193,7 +184,12 @@ int eval_command(const std::vector<std::string>& arguments) {
     if (values.count("lr")) opts.lr_path = values["lr"].as<std::string>();
     const auto& candidate_paths = values["candidate"].as<std::vector<std::string>>();
     opts.grid = values.count("grid") ? parse_grid(values["grid"].as<std::string>()) : recorded_grid(candidate_paths.front());
-    if (values.count("metrics")) opts.metrics = split(values["metrics"].as<std::string>(), ',');
+    if (values.count("metrics")) {
+      const std::string text = values["metrics"].as<std::string>();
+      const auto metrics = list_items(text);
+      if (!metrics) throw UsageError(empty_item_text("--metrics", text));
+      opts.metrics = *metrics;
+    }
     if (values.count("inception")) opts.inception_path = values["inception"].as<std::string>();
     if (values.count("max-value")) {
       const double max_value = values["max-value"].as<double>();

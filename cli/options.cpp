@@ -10,6 +10,7 @@
 
 #include <cpl_conv.h>
 
+#include "geosr/core/list_items.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/staged_file.hpp"
 #include "geosr/core/whole_number.hpp"
@@ -161,9 +162,9 @@ namespace {
 std::vector<int> parse_bands(const std::vector<std::string>& items) {
   std::vector<int> bands;
   for (const auto& item : items) {
-    std::stringstream stream(item);
-    std::string token;
-    while (std::getline(stream, token, ',')) {
+    const auto tokens = list_items(item);
+    if (!tokens) throw UsageError(empty_item_text("-b", item));
+    for (const auto& token : *tokens) {
       const auto band = whole_number<int>(token);
       if (!band || *band < 1) throw UsageError("-b: '" + token + "' is not a band number (1, 2, ...)");
       bands.push_back(*band);

@@ -2,9 +2,9 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
+#include "geosr/core/list_items.hpp"
 #include "geosr/core/whole_number.hpp"
 
 namespace geosr {
@@ -25,10 +25,10 @@ ValueRange default_range(GDALDataType type) {
 }
 
 std::vector<ValueRange> parse_ranges(const std::string& text, const std::string& option) {
+  const auto items = list_items(text);
+  if (!items) throw std::invalid_argument(empty_item_text(option, text));
   std::vector<double> values;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
+  for (const auto& item : *items) {
     const auto value = whole_number<double>(item);
     if (!value || !std::isfinite(*value)) {
       throw std::invalid_argument(option + ": '" + item + "' is not a number in '" + text + "'");

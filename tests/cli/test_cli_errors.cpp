@@ -88,6 +88,9 @@ TEST_F(CliErrors, BandOutOfRange) {
   const auto f = expect_failure(sr("--scale 2 -b 5", input), dir, input, "sr", {"in.tif"});
   EXPECT_NE(f.output.find("band 5"), std::string::npos) << f.output;
   expect_failure(sr("--scale 2 -b 0", input), dir, input, "sr", {"in.tif"});
+  const auto empty = expect_failure(sr("--scale 2 -b 1,,2", input), dir, input, "sr", {"in.tif"});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.output.find("-b: empty item in '1,,2'"), std::string::npos) << empty.output;
 }
 
 TEST_F(CliErrors, ScaleNotAboveOneOrAbsurd) {

@@ -94,13 +94,14 @@ TEST(CliEval, RefusesOtherGridsAndBadOptions) {
   EXPECT_NE(r.output.find("is not on the grid of"), std::string::npos) << r.output;
   r = geosr_run("eval --reference " + t::quote(s.hr));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  // A stride above the window, and numbers with something after them (std::stoll took "128x" as 128).
-  for (const std::string grid : {"96,128", "128x,96", "128,96.5"}) {
+  // A stride above the window, numbers with something after them (std::stoll took "128x" as 128),
+  // and empty items (once dropped, so "128,,96" was read as 128,96).
+  for (const std::string grid : {"96,128", "128x,96", "128,96.5", "128,,96", "128,96,"}) {
     r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --grid " + grid);
     EXPECT_EQ(r.exit_code, 2) << grid << ": " << r.output;
   }
   // -b is no abbreviation of --batch, and PSNR needs a positive MAX.
-  for (const std::string& option : {"-b 1,2,3", "--max-value 0", "--max-value -5", "--seed -1"}) {
+  for (const std::string& option : {"-b 1,2,3", "--max-value 0", "--max-value -5", "--seed -1", "--metrics psnr,,ssim"}) {
     r = geosr_run("eval --metrics psnr --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " " + option);
     EXPECT_EQ(r.exit_code, 2) << option << ": " << r.output;
   }

@@ -379,6 +379,7 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
       {{"--preset", "huge"}, "unknown U-Net preset 'huge'"},
       {{"--batch", "100000"}, "--batch and --patch must be at most 4096"},
       {{"--threads", "100000"}, "--threads 1024"},
+      {{"--val-chips", "v.chips,"}, "--val-chips: empty item in 'v.chips,'"},
   };
   for (const auto& [extra, expected] : refused) {
     std::vector<std::string> args = {"--chips", "a", "--out", "x", "--max-steps", "3"};

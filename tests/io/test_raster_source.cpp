@@ -94,6 +94,7 @@ TEST(InRange, OnePairForAllBandsOrOnePerBand) {
   EXPECT_THROW(geosr::parse_ranges("5,1"), std::invalid_argument);
   EXPECT_THROW(geosr::parse_ranges("0,1,2"), std::invalid_argument);
   EXPECT_THROW(geosr::parse_ranges("a,b"), std::invalid_argument);
+  EXPECT_THROW(geosr::parse_ranges("0,255,"), std::invalid_argument) << "a trailing comma is a typo";
   EXPECT_EQ(geosr::parse_ranges("-1,1,0,255").size(), 2u);
 }
 

@@ -17,6 +17,7 @@
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/train/run_settings.hpp"
 #include "geosr/core/train/training_log.hpp"
+#include "geosr/core/list_items.hpp"
 #include "geosr/core/whole_number.hpp"
 
 namespace geosr {
@@ -45,12 +46,10 @@ double to_seconds(const std::string& option, const std::string& text) {
   return to_number(option, text.substr(0, text.size() - 1)) * unit->second;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
+std::vector<std::string> chip_paths(const std::string& option, const std::string& text) {
+  const auto paths = list_items(text);
+  if (!paths) throw std::runtime_error(empty_item_text(option, text));
+  return *paths;
 }
 
 std::string format_duration(double seconds) {
@@ -181,8 +180,8 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
     }
     if (name.rfind("--", 0) != 0) throw std::runtime_error("unexpected argument '" + name + "'");
     const std::map<std::string, std::function<void()>> handlers = {
-        {"--chips", [&] { for (auto& s : split_list(value)) c.train_chips.push_back(s); }},
-        {"--val-chips", [&] { for (auto& s : split_list(value)) c.val_chips.push_back(s); }},
+        {"--chips", [&] { for (auto& s : chip_paths(name, value)) c.train_chips.push_back(s); }},
+        {"--val-chips", [&] { for (auto& s : chip_paths(name, value)) c.val_chips.push_back(s); }},
         {"--out", [&] { c.out_dir = value; }},
         {"--preset", [&] { c.preset = value; }},
         {"--init", [&] { c.init = value; }},
