@@ -14,10 +14,10 @@
 #include "../network/json.hpp"
 #include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/core/interrupt.hpp"
+#include "geosr/core/list_items.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/train/run_settings.hpp"
 #include "geosr/core/train/training_log.hpp"
-#include "geosr/core/list_items.hpp"
 #include "geosr/core/whole_number.hpp"
 
 namespace geosr {
