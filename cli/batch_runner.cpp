@@ -20,6 +20,7 @@
 #include <gdal_priv.h>
 
 #include "geosr/core/interrupt.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/io/raster_writer.hpp"
 #include "options.hpp"
 

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "geosr/core/interrupt.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/core/staged_file.hpp"
 #include "geosr/core/train/chip_shard.hpp"
 #include "geosr/io/raster_source.hpp"

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "geosr/core/number_text.hpp"
 #include "resample_job.hpp"
 
 namespace geosr::cli {

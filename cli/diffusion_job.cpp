@@ -79,36 +79,8 @@ DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
   }
 }
 
-namespace {
-
-// "0..255" for a rule all bands share, else each distinct range once.
-std::string ranges_text(const RasterSource& source) {
-  std::string text;
-  for (const auto& band : source.bands()) {
-    const std::string range = format_number(band.range.lo) + ".." + format_number(band.range.hi);
-    if (text.find(range) == std::string::npos) text += (text.empty() ? "" : ", ") + range;
-  }
-  return text;
-}
-
-}  // namespace
-
 void warn_about_value_rule(const std::string& command, const RasterSource& source) {
-  const ValueSurvey survey = survey_values(source);
-  if (survey.samples == 0) return;
-  const std::string values =
-      "the values (" + format_number(survey.file_low) + ".." + format_number(survey.file_high) + ", sampled)";
-  if (survey.outside * 100 > survey.samples) {
-    warn(command, format_percent(static_cast<double>(survey.outside) / static_cast<double>(survey.samples)) + " of " + values +
-                      " lie outside the value range " + ranges_text(source) +
-                      ", far from any scene the model learnt; give --in-range LO,HI");
-    return;
-  }
-  // A model trained on scenes that fill their range sees a sliver of it as a flat field.
-  const double fill = (survey.high - survey.low) / 2.0;
-  if (fill < 0.25)
-    warn(command, values + " fill only " + format_percent(fill) + " of the value range " + ranges_text(source) +
-                      ": the model sees a flat scene; give --in-range LO,HI");
+  if (const auto warning = value_rule_warning(source, "give --in-range LO,HI")) warn(command, *warning);
 }
 
 RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup) {

@@ -13,6 +13,7 @@
 #include "geosr/core/diffusion/noise.hpp"
 #include "geosr/core/exact_number.hpp"
 #include "geosr/core/interrupt.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"

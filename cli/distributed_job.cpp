@@ -11,6 +11,7 @@
 #include "geosr/core/canvas/streaming_sampler.hpp"
 #include "geosr/core/distributed/row_partition.hpp"
 #include "geosr/core/interrupt.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/io/raster_writer.hpp"
 #include "geosr/mpi/communicator.hpp"

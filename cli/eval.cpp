@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "geosr/core/exact_number.hpp"
 #include "geosr/core/list_items.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/core/whole_number.hpp"
 #include "geosr/eval/raster_evaluation.hpp"
 #include "options.hpp"

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "diffusion_job.hpp"
 #include "geosr/core/network/model_file.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/io/georef.hpp"
 #include "geosr/io/output_format.hpp"
 #include "resample_job.hpp"

@@ -3,11 +3,10 @@
 #include <climits>
 #include <cmath>
 #include <filesystem>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "geosr/core/interrupt.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_writer.hpp"
@@ -21,14 +20,6 @@ void check_output_size(int64_t width, int64_t height) {
                      " pixels (each side must be 1 .. 2147483647)");
   }
 }
-
-std::string format_number(double value) {
-  std::ostringstream text;
-  text << std::setprecision(12) << value;
-  return text.str();
-}
-
-std::string format_percent(double share) { return format_number(std::round(share * 1000.0) / 10.0) + " %"; }
 
 std::map<std::string, std::string> resample_metadata(const ResampleJob& job) {
   return {{"GEOSR_METHOD", job.method}, {"GEOSR_SCALE", job.scale}, {"GEOSR_MODEL", "none"},

@@ -34,10 +34,4 @@ OutputSpec resample_output_spec(const ResampleJob& job, const RasterSource& sour
 
 int run_resample_job(const ResampleJob& job, const RasterSource& source, const IoOptions& io);
 
-// Shortest decimal text of a number ("5", "2.5").
-std::string format_number(double value);
-
-// A share as a percentage to one decimal ("9.3 %" for 0.0932).
-std::string format_percent(double share);
-
 }  // namespace geosr::cli

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "geosr/core/number_text.hpp"
 #include "geosr/io/output_spec.hpp"
 #include "geosr/io/raster_source.hpp"
 #include "geosr/io/raster_writer.hpp"

@@ -43,7 +43,10 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
   }
   out << "  <Metadata>\n    <MDI key=\"GEOSR_METHOD\">diffusion</MDI>\n    <MDI key=\"GEOSR_SCALE\">" << setup.scale
       << "</MDI>\n    <MDI key=\"GEOSR_STEPS\">" << s.steps << "</MDI>\n    <MDI key=\"GEOSR_SEED\">" << s.seed
-      << "</MDI>\n    <MDI key=\"GEOSR_GRID\">" << setup.window << "," << setup.stride << "</MDI>\n  </Metadata>\n";
+      << "</MDI>\n    <MDI key=\"GEOSR_GRID\">" << setup.window << "," << setup.stride << "</MDI>\n";
+  if (!source.area_or_point().empty())
+    out << "    <MDI key=\"AREA_OR_POINT\">" << xml(source.area_or_point()) << "</MDI>\n";
+  out << "  </Metadata>\n";
   const char* type = GDALGetDataTypeName(source.data_type());
   // The NoData value `geosr sr` would write, for every band.
   const std::optional<double> nodata = output_spec_for(source, w, h).nodata;
@@ -52,6 +55,9 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
     out << "  <VRTRasterBand dataType=\"" << type << "\" band=\"" << b + 1 << "\" subClass=\"VRTDerivedRasterBand\">\n"
         << "    <ColorInterp>" << GDALGetColorInterpretationName(band.color) << "</ColorInterp>\n";
     if (nodata) out << "    <NoDataValue>" << exact_number(*nodata) << "</NoDataValue>\n";
+    if (!band.unit.empty()) out << "    <UnitType>" << xml(band.unit) << "</UnitType>\n";
+    if (band.offset != 0.0) out << "    <Offset>" << exact_number(band.offset) << "</Offset>\n";
+    if (band.scale != 1.0) out << "    <Scale>" << exact_number(band.scale) << "</Scale>\n";
     // Every output band reads all the model's input bands; Float32 keeps the cubic condition's
     // fractions, so the value range is given explicitly rather than taken from the transfer type.
     out << "    <PixelFunctionType>geosr_sr</PixelFunctionType>\n"

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 
 #include <cpl_conv.h>
@@ -55,6 +56,7 @@ void apply(Connection& c, const std::string& key, const std::string& value) {
   if (apply_setting(c.settings, key, value)) return;
   if (key == "source") c.source = value;
   else if (key == "bands") c.bands = to_bands(value);
+  else if (key == "in_range") c.in_ranges = parse_ranges(value, "in_range");
   else if (key == "blocksize") c.block_size = to_integer(key, value);
   else if (key == "halo") {
     c.halo = to_integer(key, value);
@@ -93,7 +95,7 @@ std::map<std::string, std::string> read_descriptor(const std::string& path) {
     }
     if ((key == "source" || key == "model" || key == "cache_dir") && !value.empty() && fs::path(value).is_relative())
       value = (base / value).string();
-    values[key] = value;
+    if (!values.emplace(key, value).second) throw std::invalid_argument("'" + key + "' is given twice in " + path);
   }
   return values;
 }
@@ -141,13 +143,24 @@ DiffusionSetup prepare_for_gdal(const DiffusionSettings& settings) {
 }
 
 bool is_descriptor(const char* header, int size) {
-  const std::string text(header, static_cast<size_t>(size));
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos || text[first] != '{') return false;
-  // "geosr" as a key, not any JSON (a GeoJSON, say) that mentions geosr in a value.
-  for (size_t at = text.find("\"geosr\""); at != std::string::npos; at = text.find("\"geosr\"", at + 1)) {
-    const size_t next = text.find_first_not_of(" \t\r\n", at + 7);
-    if (next != std::string::npos && text[next] == ':') return true;
+  // "geosr" as a key of the top-level object, not a GeoJSON feature's property or any value that
+  // mentions it. A small scan, since the header may end mid-document.
+  const std::string_view text(header, static_cast<size_t>(size));
+  int depth = 0;
+  for (size_t at = 0; at < text.size(); ++at) {
+    const char ch = text[at];
+    if (depth == 0 && ch != '{' && !std::isspace(static_cast<unsigned char>(ch))) return false;
+    if (ch == '{' || ch == '[') ++depth;
+    else if (ch == '}' || ch == ']') --depth;
+    else if (ch == '"') {
+      const size_t begin = at + 1;
+      for (++at; at < text.size() && text[at] != '"'; ++at)
+        if (text[at] == '\\') ++at;
+      if (at >= text.size()) return false;
+      const size_t next = text.find_first_not_of(" \t\r\n", at + 1);
+      if (depth == 1 && text.substr(begin, at - begin) == "geosr" && next != std::string_view::npos && text[next] == ':')
+        return true;
+    }
   }
   return false;
 }
@@ -157,8 +170,9 @@ Connection parse_connection(const std::string& name, bool descriptor, CSLConstLi
   c.settings.model = CPLGetConfigOption("GEOSR_MODEL", GEOSR_DEFAULT_MODEL);
   c.settings.device = CPLGetConfigOption("GEOSR_DEVICE", "cpu");
   c.cache_dir = CPLGetConfigOption("GEOSR_CACHE_DIR", "");
+  std::map<std::string, std::string> options;
   if (descriptor) {
-    for (const auto& [key, value] : read_descriptor(name)) apply(c, key, value);
+    options = read_descriptor(name);
   } else {
     if (!STARTS_WITH_CI(name.c_str(), kPrefix)) throw std::invalid_argument("not a GEOSR: connection string");
     const std::string rest = name.substr(std::char_traits<char>::length(kPrefix));
@@ -181,18 +195,24 @@ Connection parse_connection(const std::string& name, bool descriptor, CSLConstLi
         const std::string pair = pairs[i];
         const size_t eq = pair.find('=');
         if (eq == std::string::npos) throw std::invalid_argument("'" + pair + "' is not key=value");
-        apply(c, lower(pair.substr(0, eq)), pair.substr(eq + 1));
+        const std::string key = lower(pair.substr(0, eq));
+        if (!options.emplace(key, pair.substr(eq + 1)).second)
+          throw std::invalid_argument("'" + key + "' is given twice");
       }
     }
   }
+  std::map<std::string, std::string> from_open_options;
   for (CSLConstList option = open_options; option && *option; ++option) {
     char* key = nullptr;
     const char* value = CPLParseNameValue(*option, &key);
     const std::string name_of = key ? key : "";
     CPLFree(key);
     if (!value) throw std::invalid_argument("open option '" + std::string(*option) + "' is not NAME=VALUE");
-    apply(c, lower(name_of), value);
+    if (!from_open_options.emplace(lower(name_of), value).second)
+      throw std::invalid_argument("open option " + name_of + " is given twice");
   }
+  for (const auto& [key, value] : from_open_options) options[key] = value;
+  for (const auto& [key, value] : options) apply(c, key, value);
   if (c.source.empty()) throw std::invalid_argument("no source raster named");
   if (c.block_size < 16 || c.block_size > 8192) throw std::invalid_argument("blocksize must be 16 .. 8192");
   if (c.halo < -1) throw std::invalid_argument("halo must be 0 or more");
@@ -230,6 +250,8 @@ const char* open_option_list() {
            "<Option name='PRECISION' type='string-select' " + with_default(d.precision) +
            "><Value>fp32</Value><Value>bf16</Value><Value>fp16</Value></Option>"
            "<Option name='BANDS' type='string' description='input bands the model reads, e.g. 1,2,3'/>"
+           "<Option name='IN_RANGE' type='string' description='LO,HI of the input values mapped to the model&apos;s "
+           "[-1, 1], one pair or one per band (default: the data type&apos;s range; 0,1 for floating point)'/>"
            "<Option name='BLOCKSIZE' type='int' " + with_default(std::to_string(c.block_size)) +
            " description='output block side'/>"
            "<Option name='HALO' type='int' description='output pixels of context denoised around each block "

@@ -13,6 +13,7 @@
 #include <cpl_port.h>
 
 #include "geosr/core/inference/diffusion_setup.hpp"
+#include "geosr/io/value_range.hpp"
 
 namespace geosr::gdal {
 
@@ -20,6 +21,7 @@ struct Connection {
   std::string source;          // the LR raster
   DiffusionSettings settings;  // model, steps, seed, ... as in `geosr sr`
   std::vector<int> bands;      // LR bands the model reads; empty: the first ones
+  std::vector<ValueRange> in_ranges;  // their value rule; empty: their types' ranges
   int64_t block_size = 512;    // HR block side GDAL reads
   int64_t halo = -1;           // HR pixels of context around a block; -1: two windows
   std::string cache_dir;       // computed blocks on disk; empty: memory only
@@ -46,7 +48,8 @@ DiffusionSetup prepare_for_gdal(const DiffusionSettings& settings);
 bool is_descriptor(const char* header, int size);
 
 // `name` is the connection string or the descriptor's path. Throws std::invalid_argument with a
-// one-line reason for unknown keys and bad values.
+// one-line reason for unknown keys, keys given twice and bad values; an open option replaces the
+// name's value of its key before any is read.
 Connection parse_connection(const std::string& name, bool descriptor, CSLConstList open_options);
 
 // The open options, as GDAL_DMD_OPENOPTIONLIST XML.

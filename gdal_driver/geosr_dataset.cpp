@@ -7,6 +7,7 @@
 
 #include "connection.hpp"
 #include "geosr/core/runtime.hpp"
+#include "geosr/io/gdal_errors.hpp"
 
 namespace geosr::gdal {
 namespace {
@@ -14,21 +15,29 @@ namespace {
 // A super-resolved band: blocks come from the shared raster, all bands of a block at once.
 class GeosrBand final : public GDALRasterBand {
  public:
-  GeosrBand(GeosrDataset* dataset, int band, GDALColorInterp color, const std::string& description);
+  GeosrBand(GeosrDataset* dataset, int band, const BandInfo& lr);
   ~GeosrBand() override = default;
 
   CPLErr IReadBlock(int bx, int by, void* image) override;
   double GetNoDataValue(int* has) override;
-  GDALColorInterp GetColorInterpretation() override { return color_; }
+  GDALColorInterp GetColorInterpretation() override { return lr_.color; }
+  // The LR's meaning of the values: the HR values are in the same units.
+  double GetScale(int* has) override { return with(has, lr_.scale); }
+  double GetOffset(int* has) override { return with(has, lr_.offset); }
+  const char* GetUnitType() override { return lr_.unit.c_str(); }
   int GetOverviewCount() override { return static_cast<int>(overviews_.size()); }
   GDALRasterBand* GetOverview(int i) override;
 
  private:
-  GDALColorInterp color_;
+  static double with(int* has, double value) {
+    if (has) *has = TRUE;
+    return value;
+  }
+  BandInfo lr_;
   std::vector<std::unique_ptr<GDALRasterBand>> overviews_;
 };
 
-// One overview level: the LR band resampled by GDAL to the HR size divided by `factor`.
+// One overview level: the LR band resampled by GDAL to the HR size divided by `factor`, rounded up.
 class LrOverviewBand final : public GDALRasterBand {
  public:
   LrOverviewBand(GeosrDataset* dataset, int band, int lr_band, int factor);
@@ -38,11 +47,9 @@ class LrOverviewBand final : public GDALRasterBand {
  private:
   GeosrDataset* geosr_;
   int lr_band_;
-  int factor_;
 };
 
-GeosrBand::GeosrBand(GeosrDataset* dataset, int band, GDALColorInterp color, const std::string& description)
-    : color_(color) {
+GeosrBand::GeosrBand(GeosrDataset* dataset, int band, const BandInfo& lr) : lr_(lr) {
   poDS = dataset;
   nBand = band;
   SuperResolvedRaster& raster = dataset->raster();
@@ -50,10 +57,9 @@ GeosrBand::GeosrBand(GeosrDataset* dataset, int band, GDALColorInterp color, con
   nRasterXSize = static_cast<int>(raster.width());
   nRasterYSize = static_cast<int>(raster.height());
   nBlockXSize = nBlockYSize = static_cast<int>(raster.block_size());
-  SetDescription(description.c_str());
-  const int lr_band = raster.source().bands()[static_cast<size_t>(band - 1)].index;
+  SetDescription(lr.description.c_str());
   for (int factor = 2; std::max(nRasterXSize, nRasterYSize) / factor >= 256; factor *= 2)
-    overviews_.push_back(std::make_unique<LrOverviewBand>(dataset, band, lr_band, factor));
+    overviews_.push_back(std::make_unique<LrOverviewBand>(dataset, band, lr.index, factor));
 }
 
 CPLErr GeosrBand::IReadBlock(int bx, int by, void* image) {
@@ -85,7 +91,7 @@ GDALRasterBand* GeosrBand::GetOverview(int i) {
 }
 
 LrOverviewBand::LrOverviewBand(GeosrDataset* dataset, int band, int lr_band, int factor)
-    : geosr_(dataset), lr_band_(lr_band), factor_(factor) {
+    : geosr_(dataset), lr_band_(lr_band) {
   poDS = dataset;
   nBand = band;
   eDataType = dataset->raster().type();
@@ -97,17 +103,19 @@ LrOverviewBand::LrOverviewBand(GeosrDataset* dataset, int band, int lr_band, int
 CPLErr LrOverviewBand::IReadBlock(int bx, int by, void* image) {
   const int x0 = bx * nBlockXSize, y0 = by * nBlockYSize;
   const int w = std::min(nBlockXSize, nRasterXSize - x0), h = std::min(nBlockYSize, nRasterYSize - y0);
-  // Overview pixel x covers LR columns [x, x + 1) * factor / scale of the LR raster.
+  // GDAL places an overview by the ratio of the sizes (515 / 258 for an odd side, not 2), so overview
+  // pixel x covers LR columns [x, x + 1) * W_lr / W_overview.
   GDALRasterBand* lr = geosr_->lr()->GetRasterBand(lr_band_);
-  const double to_lr = static_cast<double>(factor_) / static_cast<double>(geosr_->raster().scale());
+  const double to_lr_x = static_cast<double>(lr->GetXSize()) / nRasterXSize;
+  const double to_lr_y = static_cast<double>(lr->GetYSize()) / nRasterYSize;
   GDALRasterIOExtraArg extra;
   INIT_RASTERIO_EXTRA_ARG(extra);
-  extra.eResampleAlg = to_lr > 1.0 ? GRIORA_Average : GRIORA_Cubic;
+  extra.eResampleAlg = std::max(to_lr_x, to_lr_y) > 1.0 ? GRIORA_Average : GRIORA_Cubic;
   extra.bFloatingPointWindowValidity = TRUE;
-  extra.dfXOff = x0 * to_lr;
-  extra.dfYOff = y0 * to_lr;
-  extra.dfXSize = std::min(w * to_lr, lr->GetXSize() - extra.dfXOff);
-  extra.dfYSize = std::min(h * to_lr, lr->GetYSize() - extra.dfYOff);
+  extra.dfXOff = x0 * to_lr_x;
+  extra.dfYOff = y0 * to_lr_y;
+  extra.dfXSize = std::min(w * to_lr_x, lr->GetXSize() - extra.dfXOff);
+  extra.dfYSize = std::min(h * to_lr_y, lr->GetYSize() - extra.dfYOff);
   const int xoff = static_cast<int>(extra.dfXOff), yoff = static_cast<int>(extra.dfYOff);
   const int xsize = std::max(1, std::min(lr->GetXSize() - xoff, static_cast<int>(std::ceil(extra.dfXOff + extra.dfXSize)) - xoff));
   const int ysize = std::max(1, std::min(lr->GetYSize() - yoff, static_cast<int>(std::ceil(extra.dfYOff + extra.dfYSize)) - yoff));
@@ -134,8 +142,14 @@ GDALDataset* GeosrDataset::Open(GDALOpenInfo* info) {
     const bool descriptor = !STARTS_WITH_CI(info->pszFilename, "GEOSR:");
     const Connection connection = parse_connection(info->pszFilename, descriptor, info->papszOpenOptions);
     auto dataset = std::make_unique<GeosrDataset>();
-    dataset->lr_.reset(GDALDataset::Open(connection.source.c_str(), GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR));
-    if (!dataset->lr_) throw std::runtime_error("cannot open " + connection.source);
+    {
+      // GDAL's reason goes into the one error line the driver reports, not a second one before it.
+      const GdalErrorTrap trap;
+      dataset->lr_.reset(GDALDataset::Open(connection.source.c_str(), GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR));
+      // GDAL's reasons name the file ("x.tif: No such file or directory").
+      if (!dataset->lr_)
+        throw std::runtime_error(trap.first_error().empty() ? "cannot open " + connection.source : trap.first_error());
+    }
     // "GEOSR:desc.json" would super-resolve the descriptor's output a second time (25 times larger).
     if (const GDALDriver* driver = dataset->lr_->GetDriver(); driver && EQUAL(driver->GetDescription(), "GEOSR"))
       throw std::runtime_error("the source " + connection.source +
@@ -156,10 +170,8 @@ GDALDataset* GeosrDataset::Open(GDALOpenInfo* info) {
     }
     for (const auto& [key, value] : raster.metadata()) dataset->SetMetadataItem(key.c_str(), value.c_str());
     dataset->SetMetadataItem("INTERLEAVE", "PIXEL", "IMAGE_STRUCTURE");
-    for (int b = 1; b <= raster.bands(); ++b) {
-      const BandInfo& info_b = raster.source().bands()[static_cast<size_t>(b - 1)];
-      dataset->SetBand(b, new GeosrBand(dataset.get(), b, info_b.color, info_b.description));
-    }
+    for (int b = 1; b <= raster.bands(); ++b)
+      dataset->SetBand(b, new GeosrBand(dataset.get(), b, raster.source().bands()[static_cast<size_t>(b - 1)]));
     dataset->SetDescription(info->pszFilename);
     return dataset.release();
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 
 #include "connection.hpp"
 #include "geosr/core/canvas/scene_sampler.hpp"
+#include "geosr/core/exact_number.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/io/value_range.hpp"
 
@@ -165,8 +166,12 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
                                   std::to_string(bands) + " sources");
     }
     if (request.size) check_request(width, height, *request.size, setup.window);
-    // The request is known by its content: the same sources and settings give the same pixels.
-    size_t key = std::hash<std::string>{}(settings + "|" + std::to_string(width) + "x" + std::to_string(height));
+    // The request is known by its content: the same sources, read with the same value rule,
+    // NoData and masks, and the same settings give the same pixels.
+    size_t key = std::hash<std::string>{}(settings + "|" + std::to_string(width) + "x" + std::to_string(height) + "|" +
+                                          exact_number(range.lo) + "," + exact_number(range.hi) + "|" +
+                                          (request.nodata ? exact_number(*request.nodata) : "none") + "|" +
+                                          std::to_string(request.masks));
     key ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(sources_read.data_ptr<double>()),
                                                           sources_read.numel() * sizeof(double))) +
            0x9e3779b97f4a7c15ULL + (key << 6) + (key >> 2);

@@ -11,7 +11,9 @@
 
 #include "geosr/core/canvas/condition_source.hpp"
 #include "geosr/core/staged_file.hpp"
+#include "geosr/io/output_spec.hpp"
 #include "geosr/io/pipeline.hpp"
+#include "geosr/io/value_survey.hpp"
 #include "geosr/version.hpp"
 
 namespace geosr::gdal {
@@ -28,26 +30,32 @@ int64_t hr_side(int64_t lr, int64_t scale) {
   return lr * scale;
 }
 
-// What the cache directory holds is only taken when it is what the sampler writes: finite values
-// in the model's [-1, 1].
-std::optional<torch::Tensor> read_cached_block(const std::string& path, std::vector<int64_t> shape) {
+// A cached block starts with the digest of the LR context it was computed from (block_context),
+// so a source whose pixels changed under the same name (a VRT's rasters, a rebuilt zip, a file
+// rewritten within its clock tick) is computed again. The rest is only taken when it is what the
+// sampler writes: finite values in the model's [-1, 1].
+std::optional<torch::Tensor> read_cached_block(const std::string& path, uint64_t context, std::vector<int64_t> shape) {
   torch::Tensor y = torch::empty(shape);
+  const auto bytes = static_cast<uintmax_t>(y.numel()) * 4;
   std::error_code error;
-  if (!fs::is_regular_file(path, error) || fs::file_size(path, error) != static_cast<uintmax_t>(y.numel()) * 4) return {};
+  if (!fs::is_regular_file(path, error) || fs::file_size(path, error) != sizeof context + bytes) return {};
   std::ifstream file(path, std::ios::binary);
-  if (!file.read(reinterpret_cast<char*>(y.data_ptr<float>()), y.numel() * 4)) return {};
+  uint64_t stored = 0;
+  if (!file.read(reinterpret_cast<char*>(&stored), sizeof stored) || stored != context) return {};
+  if (!file.read(reinterpret_cast<char*>(y.data_ptr<float>()), static_cast<std::streamsize>(bytes))) return {};
   if (!y.abs().le(1.0).all().item<bool>()) return {};
   return y;
 }
 
 // Written aside and renamed, so a reader never sees half a block; false when it could not be
 // stored (a full disk, a failed rename), and then nothing is left.
-bool store_cached_block(const std::string& path, const torch::Tensor& y) {
+bool store_cached_block(const std::string& path, uint64_t context, const torch::Tensor& y) {
   std::error_code error;
   fs::create_directories(fs::path(path).parent_path(), error);
   if (error) return false;
   try {
     StagedFile staged(path);
+    staged.stream().write(reinterpret_cast<const char*>(&context), sizeof context);
     staged.stream().write(static_cast<const char*>(y.data_ptr()), static_cast<std::streamsize>(y.numel() * y.element_size()));
     staged.commit();
     return true;
@@ -56,11 +64,11 @@ bool store_cached_block(const std::string& path, const torch::Tensor& y) {
   }
 }
 
-std::string file_stamp(const std::string& path) {
-  std::error_code error;
-  const auto size = fs::file_size(path, error);
-  const auto time = fs::last_write_time(path, error).time_since_epoch().count();
-  return fs::weakly_canonical(path).string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+// The bytes of `tensor` folded into `seed`.
+uint64_t digest(const torch::Tensor& tensor, uint64_t seed) {
+  const torch::Tensor bytes = tensor.contiguous();
+  const std::string_view view(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.nbytes()));
+  return seed ^ (std::hash<std::string_view>{}(view) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
 }
 
 }  // namespace
@@ -68,17 +76,23 @@ std::string file_stamp(const std::string& path) {
 SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
     : connection_(connection),
       setup_(prepare_for_gdal(connection.settings)),
-      source_(open_model_input(connection.source, connection.bands, {}, setup_.channels, "bands=")),
+      source_(open_model_input(connection.source, connection.bands, connection.in_ranges, setup_.channels, "bands=")),
       width_(hr_side(source_.width(), setup_.scale)),
       height_(hr_side(source_.height(), setup_.scale)),
       block_(connection.block_size),
       halo_(connection.halo >= 0 ? connection.halo : 2 * setup_.window),
       fuser_(setup_.fuser(height_, width_)) {
   if (!source_.any_valid()) throw no_valid_pixels(connection.source);
-  const DiffusionSettings& s = connection.settings;
-  std::string key = file_stamp(connection.source) + "|" + file_stamp(s.model);
-  for (const auto& band : source_.bands()) key += "|b" + std::to_string(band.index);
-  key += "|" + settings_key(s) + "|" + std::to_string(block_) + "|" + std::to_string(halo_) + "|" + kVersion;
+  // GDAL programs show no `geosr sr` messages: the value rule's warning comes as a GDAL warning.
+  if (const auto warning = value_rule_warning(source_, "give in_range=LO,HI"))
+    CPLError(CE_Warning, CPLE_AppDefined, "GEOSR: %s", warning->c_str());
+  metadata_ = diffusion_metadata(connection.settings, setup_);
+  metadata_.merge(output_spec_for(source_, width_, height_).metadata);  // GEOSR_BANDS, GEOSR_IN_RANGE
+  metadata_["GEOSR_HALO"] = std::to_string(halo_);
+  // The source's pixels are not in the key: each cached block records the LR it was computed from.
+  std::string key = fs::weakly_canonical(connection.source).string() + "|" + std::to_string(width_) + "x" +
+                    std::to_string(height_) + "|" + settings_key(connection.settings) + "|" + std::to_string(block_);
+  for (const auto& [name, value] : metadata_) key += "|" + name + "=" + value;
   key_ = std::to_string(std::hash<std::string>{}(key));
   if (!connection.cache_dir.empty()) {  // a directory that cannot be used is reported at open, not at the first block
     std::error_code error;
@@ -90,10 +104,16 @@ SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
 
 std::optional<double> SuperResolvedRaster::nodata() const { return source_.bands().front().nodata; }
 
-std::map<std::string, std::string> SuperResolvedRaster::metadata() const {
-  auto items = diffusion_metadata(connection_.settings, setup_);
-  items["GEOSR_HALO"] = std::to_string(halo_);
-  return items;
+uint64_t SuperResolvedRaster::block_context(const Region& region) const {
+  // Every LR pixel the block's windows read: windows reach up to a window beyond the halo, and
+  // the cubic condition a few LR pixels beyond them.
+  const int64_t reach = halo_ + setup_.window;
+  const Span rows = source_span(ResampleKernel::Cubic, source_.height(), height_,
+                                {std::max<int64_t>(0, region.y0 - reach), std::min(height_, region.y1 + reach)});
+  const Span cols = source_span(ResampleKernel::Cubic, source_.width(), width_,
+                                {std::max<int64_t>(0, region.x0 - reach), std::min(width_, region.x1 + reach)});
+  const RasterWindow lr = source_.read(rows, cols);
+  return digest(lr.valid, digest(lr.data, 0));
 }
 
 std::string SuperResolvedRaster::disk_path(int64_t bx, int64_t by) const {
@@ -143,12 +163,14 @@ torch::Tensor SuperResolvedRaster::block(int64_t bx, int64_t by) {
   const int64_t c = setup_.channels, h = region.height(), w = region.width();
   if (!valid.any().item<bool>()) {
     y = torch::zeros({c, h, w});  // nothing valid: no network call, every pixel becomes NoData
-  } else if (auto cached = path.empty() ? std::nullopt : read_cached_block(path, {c, h, w})) {
+  } else if (path.empty()) {
+    y = compute(region).contiguous();
+  } else if (const uint64_t context = block_context(region); auto cached = read_cached_block(path, context, {c, h, w})) {
     y = *cached;
   } else {
     y = compute(region).contiguous();
     // The disk cache only saves work: a block it cannot keep is still read, with one warning.
-    if (!path.empty() && !store_cached_block(path, y) && !cache_write_failed_) {
+    if (!store_cached_block(path, context, y) && !cache_write_failed_) {
       cache_write_failed_ = true;
       CPLError(CE_Warning, CPLE_FileIO, "GEOSR: cannot store computed blocks in cache_dir %s; they are not kept",
                connection_.cache_dir.c_str());

@@ -35,7 +35,7 @@ class SuperResolvedRaster {
   GDALDataType type() const { return source_.data_type(); }
   std::optional<double> nodata() const;
   // GEOSR_* metadata, as `geosr sr` writes it.
-  std::map<std::string, std::string> metadata() const;
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
   // Output values of block (bx, by): (bands, h, w) float64, h and w clipped at the raster's edge.
   // Thread-safe.
@@ -44,12 +44,14 @@ class SuperResolvedRaster {
  private:
   torch::Tensor compute(const Region& region);  // model range, (bands, h, w)
   std::string disk_path(int64_t bx, int64_t by) const;
+  uint64_t block_context(const Region& region) const;  // digest of the LR pixels the block depends on
 
   Connection connection_;
   DiffusionSetup setup_;
   RasterSource source_;
   int64_t width_ = 0, height_ = 0, block_ = 0, halo_ = 0;
   Fuser fuser_;
+  std::map<std::string, std::string> metadata_;
   std::string key_;  // everything the pixels depend on, hashed: names the disk cache
 
   std::mutex mutex_;

@@ -20,6 +20,9 @@ OutputSpec output_spec_for(const RasterSource& source, int64_t width, int64_t he
     spec.ranges.push_back(band.range);
     spec.colors.push_back(band.color);
     spec.descriptions.push_back(band.description);
+    spec.scales.push_back(band.scale);
+    spec.offsets.push_back(band.offset);
+    spec.units.push_back(band.unit);
     if (!spec.nodata && band.nodata) spec.nodata = band.nodata;
   }
   if (source.geotransform()) {
@@ -29,6 +32,7 @@ OutputSpec output_spec_for(const RasterSource& source, int64_t width, int64_t he
   spec.crs_wkt = source.crs_wkt();
   spec.mask = source.has_invalid_pixels() && !spec.nodata;
   spec.metadata = {{"GEOSR_BANDS", bands}, {"GEOSR_IN_RANGE", ranges}};
+  if (!source.area_or_point().empty()) spec.metadata["AREA_OR_POINT"] = source.area_or_point();
   return spec;
 }
 

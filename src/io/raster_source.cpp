@@ -80,6 +80,9 @@ RasterSource::RasterSource(const std::string& path, const std::vector<int>& band
     info.color = band->GetColorInterpretation();
     info.description = band->GetDescription();
     info.mask_flags = band->GetMaskFlags();
+    info.scale = band->GetScale();
+    info.offset = band->GetOffset();
+    info.unit = band->GetUnitType();
     alpha_is_data = alpha_is_data || info.color == GCI_AlphaBand;
     bands_.push_back(info);
   }
@@ -111,6 +114,7 @@ RasterSource::RasterSource(const std::string& path, const std::vector<int>& band
     if (srs->exportToWkt(&wkt, options) == OGRERR_NONE && wkt) crs_wkt_ = wkt;
     CPLFree(wkt);
   }
+  if (const char* area = dataset_->GetMetadataItem(GDALMD_AREA_OR_POINT)) area_or_point_ = area;
   CPLErrorReset();
 }
 

@@ -202,6 +202,9 @@ RasterWriter::RasterWriter(fs::path output, OutputSpec spec)
       GDALRasterBand* band = dataset_->GetRasterBand(static_cast<int>(b + 1));
       band->SetColorInterpretation(spec_.colors[b]);
       if (!spec_.descriptions[b].empty()) band->SetDescription(spec_.descriptions[b].c_str());
+      if (b < spec_.scales.size() && spec_.scales[b] != 1.0) band->SetScale(spec_.scales[b]);
+      if (b < spec_.offsets.size() && spec_.offsets[b] != 0.0) band->SetOffset(spec_.offsets[b]);
+      if (b < spec_.units.size() && !spec_.units[b].empty()) band->SetUnitType(spec_.units[b].c_str());
       if (spec_.nodata) band->SetNoDataValue(*spec_.nodata);
     }
     for (const auto& [key, value] : spec_.metadata) dataset_->SetMetadataItem(key.c_str(), value.c_str());

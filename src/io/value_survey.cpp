@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "geosr/core/number_text.hpp"
 #include "geosr/io/raster_source.hpp"
 #include "geosr/io/value_range.hpp"
 
@@ -35,6 +36,37 @@ ValueSurvey survey_values(const RasterSource& source, int64_t windows, int64_t s
       }
     }
   return survey.samples ? survey : ValueSurvey{};
+}
+
+namespace {
+
+// "0..255" for a rule all bands share, else each distinct range once.
+std::string ranges_text(const RasterSource& source) {
+  std::string text;
+  for (const auto& band : source.bands()) {
+    const std::string range = format_number(band.range.lo) + ".." + format_number(band.range.hi);
+    if (text.find(range) == std::string::npos) text += (text.empty() ? "" : ", ") + range;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> value_rule_warning(const RasterSource& source, const std::string& fix) {
+  const ValueSurvey survey = survey_values(source);
+  if (survey.samples == 0) return {};
+  const std::string values =
+      "the values (" + format_number(survey.file_low) + ".." + format_number(survey.file_high) + ", sampled)";
+  if (survey.outside * 100 > survey.samples) {
+    return format_percent(static_cast<double>(survey.outside) / static_cast<double>(survey.samples)) + " of " + values +
+           " lie outside the value range " + ranges_text(source) + ", far from any scene the model learnt; " + fix;
+  }
+  // A model trained on scenes that fill their range sees a sliver of it as a flat field.
+  const double fill = (survey.high - survey.low) / 2.0;
+  if (fill < 0.25)
+    return values + " fill only " + format_percent(fill) + " of the value range " + ranges_text(source) +
+           ": the model sees a flat scene; " + fix;
+  return {};
 }
 
 }  // namespace geosr

@@ -223,4 +223,36 @@ TEST(CliRoundTrip, RotatedGeotransformScaled) {
   for (int i = 0; i < 6; ++i) EXPECT_NEAR(hr[i], (*recipe.geotransform)[i], 1e-9) << i;
 }
 
+TEST(CliRoundTrip, WhatTheValuesMeanCarriesOver) {
+  // Landsat counts stored with a scale, an offset and a unit (as Collection 2 reflectances are),
+  // georeferenced as pixel-is-point: every output holds values in the same units, so it says so too,
+  // and its extent stays the input's.
+  const auto dir = t::scratch("band_meaning");
+  const auto lr = dir / "lr.tif";
+  ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 100 100 40 30 -b 1 -b 2 -b 3 -a_scale 2.75e-05 -a_offset -0.2 "
+                           "-mo AREA_OR_POINT=Point " + t::quote(t::shared_data() / "odd" / "landsat7_6band_28m.tif") + " " +
+                           t::quote(lr)).exit_code, 0);
+  {
+    auto ds = t::open_raster(lr, GA_Update);
+    for (int b = 1; b <= 3; ++b) ds->GetRasterBand(b)->SetUnitType("reflectance");
+  }
+  const auto in_extent = extent(lr);
+  for (const std::string& command : {"degrade -q --scale 2", "sr -q --method bicubic --scale 2", "sr -q --steps 1"}) {
+    const auto out = dir / (std::to_string(std::hash<std::string>{}(command)) + ".tif");
+    const auto r = geosr_run(command + " " + t::quote(lr) + " " + t::quote(out));
+    ASSERT_EQ(r.exit_code, 0) << command << ": " << r.output;
+    auto ds = t::open_raster(out);
+    for (int b = 1; b <= 3; ++b) {
+      GDALRasterBand* band = ds->GetRasterBand(b);
+      EXPECT_DOUBLE_EQ(band->GetScale(), 2.75e-05) << command;
+      EXPECT_DOUBLE_EQ(band->GetOffset(), -0.2) << command;
+      EXPECT_STREQ(band->GetUnitType(), "reflectance") << command;
+    }
+    const char* area = ds->GetMetadataItem(GDALMD_AREA_OR_POINT);
+    EXPECT_STREQ(area ? area : "", "Point") << command;
+    const auto out_extent = extent(out);
+    for (int i = 0; i < 4; ++i) EXPECT_NEAR(out_extent[static_cast<size_t>(i)], in_extent[static_cast<size_t>(i)], 1e-6) << command;
+  }
+}
+
 }  // namespace

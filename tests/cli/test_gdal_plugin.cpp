@@ -130,6 +130,17 @@ TEST(GdalPlugin, GdalinfoListsTheDriverAndDescribesTheHrGrid) {
   const auto other = gdal("gdalinfo " + t::quote(described / "other.json"));
   EXPECT_NE(other.exit_code, 0);
   EXPECT_EQ(other.output.find("GEOSR"), std::string::npos) << other.output;
+  // Nor is a GeoJSON whose features have a "geosr" property: GDAL's own drivers get it.
+  std::ofstream(described / "trees.geojson")
+      << R"({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"geosr": 1}, )"
+      << R"("geometry": {"type": "Point", "coordinates": [0, 0]}}]})";
+  const auto geojson = gdal("gdalinfo " + t::quote(described / "trees.geojson"));
+  EXPECT_NE(geojson.exit_code, 0);
+  EXPECT_EQ(geojson.output.find("GEOSR"), std::string::npos) << geojson.output;
+  std::ofstream(described / "twice.geosr.json") << R"({"geosr": 1, "source": "lr.tif", "steps": 3, "STEPS": 4})";
+  const auto twice_key = gdal("gdalinfo " + t::quote(described / "twice.geosr.json"));
+  EXPECT_NE(twice_key.exit_code, 0);
+  EXPECT_NE(twice_key.output.find("'steps' is given twice in"), std::string::npos) << twice_key.output;
   const auto config = gdal("gdalinfo --config GEOSR_MODEL /nonexistent.safetensors " + connection("steps=3"));
   EXPECT_NE(config.output.find("GEOSR: model not found: /nonexistent.safetensors"), std::string::npos) << config.output;
 
@@ -149,6 +160,16 @@ TEST(GdalPlugin, GdalinfoListsTheDriverAndDescribesTheHrGrid) {
   for (int i = 0; i < 320 * 320; ++i) mean_ovr += overview.values[static_cast<size_t>(i)] / (320.0 * 320.0);
   for (int i = 0; i < 256 * 256; ++i) mean_lr += lr.values[static_cast<size_t>(i)] / (256.0 * 256.0);
   EXPECT_NEAR(mean_ovr, mean_lr, 1.0) << "the overview is the LR's red band resampled";
+
+  // An odd HR side (103 x 61 in, 515 x 305 out): GDAL places the 258 x 153 overview by the ratio of
+  // the sizes, not by 2, and reads it as GDAL's own cubic resize of the LR, to the last pixel.
+  const auto odd = dir / "odd.tif";
+  ASSERT_EQ(gdal("gdal_translate -q -srcwin 0 0 103 61 -b 1 -b 2 -b 3 " + t::quote(big) + " " + t::quote(odd)).exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q -outsize 258 153 " + connection("", odd.string()) + " " + t::quote(dir / "odd_ovr.tif"))
+                .exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q -r cubic -outsize 258 153 " + t::quote(odd) + " " + t::quote(dir / "odd_cubic.tif"))
+                .exit_code, 0);
+  EXPECT_EQ(psnr(read(dir / "odd_ovr.tif"), read(dir / "odd_cubic.tif")), INFINITY);
 }
 
 TEST(GdalPlugin, TranslateThroughTheDriverGivesGeosrSrPixels) {
@@ -187,10 +208,12 @@ TEST(GdalPlugin, DiskCacheKeepsBlocksAcrossRuns) {
   EXPECT_EQ(count(first.output, "denoising block"), 1);
   EXPECT_EQ(count(second.output, "denoising block"), 0) << "the second run must come from the disk cache";
   EXPECT_EQ(psnr(read(dir / "a.tif"), read(dir / "b.tif")), INFINITY);
-  // A damaged cache file (NaN where the sampler writes [-1, 1]) is computed again, not served.
+  // A damaged cache file (NaN where the sampler writes [-1, 1], after the 8-byte digest of the LR
+  // it was computed from) is computed again, not served.
   for (const auto& entry : fs::recursive_directory_iterator(dir / "cache")) {
     if (entry.path().extension() != ".f32") continue;
     std::ofstream damage(entry.path(), std::ios::binary | std::ios::in | std::ios::out);
+    damage.seekp(8);
     const float nan = NAN;
     for (int i = 0; i < 64; ++i) damage.write(reinterpret_cast<const char*>(&nan), sizeof nan);
   }
@@ -217,6 +240,83 @@ TEST(GdalPlugin, DiskCacheKeepsBlocksAcrossRuns) {
   EXPECT_EQ(checksums(whole.output).size(), 3u) << whole.output;
   for (const auto& entry : fs::recursive_directory_iterator(dir / "full"))
     EXPECT_FALSE(entry.is_regular_file()) << entry.path() << " left in the cache";
+}
+
+TEST(GdalPlugin, DiskCacheFollowsThePixelsBehindTheName) {
+  // A VRT keeps its name, size and date while the raster it points to is rewritten: the cached
+  // blocks must follow the pixels, not the name.
+  const fs::path dir = t::scratch("plugin_cache_source");
+  ASSERT_EQ(gdal("gdal_translate -q -srcwin 0 0 12 12 " + t::quote(kLr) + " " + t::quote(dir / "src.tif")).exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q -of VRT " + t::quote(dir / "src.tif") + " " + t::quote(dir / "wrap.vrt")).exit_code, 0);
+  const std::string cached = connection("steps=2&cache_dir=" + (dir / "cache").string(), (dir / "wrap.vrt").string());
+  ASSERT_EQ(gdal("gdal_translate -q " + cached + " " + t::quote(dir / "before.tif")).exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q -b 3 -b 2 -b 1 -b 4 -srcwin 0 0 12 12 " + t::quote(kLr) + " " + t::quote(dir / "src.tif"))
+                .exit_code, 0);
+  const auto after = gdal("CPL_DEBUG=GEOSR gdal_translate -q " + cached + " " + t::quote(dir / "after.tif"));
+  ASSERT_EQ(after.exit_code, 0) << after.output;
+  EXPECT_EQ(count(after.output, "denoising block"), 1) << "a block of the old pixels was served";
+  ASSERT_EQ(gdal("gdal_translate -q " + connection("steps=2", (dir / "wrap.vrt").string()) + " " + t::quote(dir / "fresh.tif"))
+                .exit_code, 0);
+  EXPECT_EQ(psnr(read(dir / "after.tif"), read(dir / "fresh.tif")), INFINITY);
+  EXPECT_LT(psnr(read(dir / "after.tif"), read(dir / "before.tif")), 30.0);
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "cache")) files += entry.is_regular_file();
+  EXPECT_EQ(files, 1) << "the block is replaced, not kept beside the stale one";
+}
+
+TEST(GdalPlugin, InRangeMapsValuesAsGeosrSrDoes) {
+  // Counts 0..1000 in a UInt16 band fill under 1.5 % of its type's range: a flat scene to the model.
+  const fs::path dir = t::scratch("plugin_in_range");
+  const auto lr = dir / "lr_u16.tif";
+  // Stored with a scale and offset (physical = count * 0.001 - 0.1), which the HR values share.
+  ASSERT_EQ(gdal("gdal_translate -q -ot UInt16 -scale 0 255 0 1000 -a_scale 0.001 -a_offset -0.1 -mo AREA_OR_POINT=Point " +
+                 t::quote(kLr) + " " + t::quote(lr)).exit_code, 0);
+  const auto flat = gdal("gdalinfo " + connection("steps=2", lr.string()));
+  ASSERT_EQ(flat.exit_code, 0) << flat.output;
+  EXPECT_TRUE(std::regex_search(flat.output, std::regex("Warning 1: GEOSR: the values \\([0-9]+\\.\\.[0-9]+, sampled\\) fill "
+                                                          "only 0\\.[0-9] % of the value range 0\\.\\.65535: the model "
+                                                          "sees a flat scene; give in_range=LO,HI")))
+      << flat.output;
+  const auto ranged = gdal("gdal_translate -q " + connection("steps=2&in_range=0,1000", lr.string()) + " " +
+                           t::quote(dir / "driver.tif"));
+  ASSERT_EQ(ranged.exit_code, 0) << ranged.output;
+  EXPECT_EQ(ranged.output.find("Warning"), std::string::npos) << ranged.output;
+  ASSERT_EQ(geosr("sr -q --steps 2 --in-range 0,1000 " + t::quote(lr) + " " + t::quote(dir / "sr.tif")).exit_code, 0);
+  // As the Byte comparison above: float rounding in the block-wise condition, on a 4x finer scale.
+  EXPECT_GE(psnr(read(dir / "driver.tif"), read(dir / "sr.tif")), 60.0);
+  const auto info = gdal("gdalinfo " + t::quote(dir / "driver.tif"));
+  EXPECT_NE(info.output.find("GEOSR_IN_RANGE=0,1000;0,1000;0,1000"), std::string::npos) << info.output;
+  ASSERT_EQ(geosr("vrt -q --steps 2 --in-range 0,1000 " + t::quote(lr) + " " + t::quote(dir / "sr.vrt")).exit_code, 0);
+  for (const std::string& name : {connection("steps=2&in_range=0,1000", lr.string()), t::quote(dir / "sr.vrt")}) {
+    const auto described = gdal("gdalinfo " + name);
+    EXPECT_EQ(count(described.output, "Offset: -0.1,   Scale:0.001"), 3) << described.output;
+    EXPECT_NE(described.output.find("AREA_OR_POINT=Point"), std::string::npos) << described.output;
+  }
+}
+
+TEST(GdalPlugin, VrtResultsAreKeptPerValueRule) {
+  // Two bands sets over the same LR pixels with different value rules, read in one process (one
+  // QGIS session): each is denoised with its own rule, as if read alone.
+  const fs::path dir = t::scratch("plugin_vrt_rules");
+  ASSERT_EQ(geosr("vrt -q --steps 2 " + t::quote(kLr) + " " + t::quote(dir / "sr.vrt")).exit_code, 0);
+  const std::string plain = t::file_bytes(dir / "sr.vrt");
+  const std::string doubled = std::regex_replace(plain, std::regex("in_range=\"0,255\""), "in_range=\"0,510\"");
+  ASSERT_NE(doubled, plain);
+  std::ofstream(dir / "doubled.vrt") << doubled;
+  std::string extra;
+  const std::regex band("<VRTRasterBand[\\s\\S]*?</VRTRasterBand>");
+  int n = 0;
+  for (auto it = std::sregex_iterator(doubled.begin(), doubled.end(), band); it != std::sregex_iterator(); ++it, ++n)
+    extra += std::regex_replace(it->str(), std::regex("band=\"" + std::to_string(n + 1) + "\" subClass"),
+                                "band=\"" + std::to_string(n + 4) + "\" subClass") + "\n";
+  ASSERT_EQ(n, 3);
+  std::ofstream(dir / "both.vrt") << std::regex_replace(plain, std::regex("</VRTDataset>"), extra + "</VRTDataset>");
+  const auto both = gdal("CPL_DEBUG=GEOSR gdal_translate -q " + t::quote(dir / "both.vrt") + " " + t::quote(dir / "both.tif"));
+  ASSERT_EQ(both.exit_code, 0) << both.output;
+  EXPECT_EQ(count(both.output, "geosr_sr: denoising"), 2) << both.output;
+  ASSERT_EQ(gdal("gdal_translate -q -b 4 -b 5 -b 6 " + t::quote(dir / "both.tif") + " " + t::quote(dir / "upper.tif")).exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q " + t::quote(dir / "doubled.vrt") + " " + t::quote(dir / "doubled.tif")).exit_code, 0);
+  EXPECT_EQ(psnr(read(dir / "upper.tif"), read(dir / "doubled.tif")), INFINITY);
 }
 
 TEST(GdalPlugin, AHaloOfOneWindowHidesTheBlockEdges) {
@@ -337,12 +437,24 @@ TEST(GdalPlugin, BadNamesAndArgumentsAreGdalErrors) {
       {connection("scale=-5"), "scale must be 2 .."},
       {connection("cache_mb=nan"), "cache_mb must be a finite number"},
       {"-oo STEPS " + connection("seed=1"), "'STEPS' is not NAME=VALUE"},
+      {connection("steps=2&seed=1&steps=3"), "'steps' is given twice"},
+      {connection("scale=1"), "scale must be 2 .."},
+      {connection("in_range=10,5"), "in_range"},
   };
   for (const auto& [name, expected] : cases) {
     const auto info = gdal("gdalinfo " + name);
     EXPECT_EQ(info.exit_code, 1) << name << ": " << info.output;
     EXPECT_NE(info.output.find(expected), std::string::npos) << name << ": " << info.output;
   }
+  // A missing source: one error line, GDAL's reason in it.
+  const auto missing = gdal("gdalinfo 'GEOSR:/nonexistent/lr.tif?steps=2'");
+  EXPECT_EQ(count(missing.output, "ERROR"), 1) << missing.output;
+  EXPECT_NE(missing.output.find("ERROR 4: GEOSR: /nonexistent/lr.tif: No such file or directory"), std::string::npos)
+      << missing.output;
+  // An open option replaces the name's value before it is read.
+  const auto fixed = gdal("gdalinfo -oo STEPS=3 " + connection("steps=abc"));
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.output;
+  EXPECT_NE(fixed.output.find("GEOSR_STEPS=3"), std::string::npos) << fixed.output;
   // A descriptor cut short: one error line, with GDAL's reason in it.
   const fs::path dir = t::scratch("plugin_errors");
   std::ofstream(dir / "cut.geosr.json") << R"({"geosr": 1, "source": "lr.tif", "steps": )";

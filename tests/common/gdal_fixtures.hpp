@@ -27,9 +27,9 @@ struct GdalCloser {
 };
 using DatasetPtr = std::unique_ptr<GDALDataset, GdalCloser>;
 
-inline DatasetPtr open_raster(const std::filesystem::path& path) {
+inline DatasetPtr open_raster(const std::filesystem::path& path, GDALAccess access = GA_ReadOnly) {
   GDALAllRegister();
-  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | (access == GA_Update ? GDAL_OF_UPDATE : GDAL_OF_READONLY)));
   if (!ds) throw std::runtime_error("cannot open " + path.string());
   return ds;
 }

@@ -22,6 +22,10 @@ struct OutputSpec {
   std::vector<ValueRange> ranges;  // model range -> output values, one per band
   std::vector<GDALColorInterp> colors;
   std::vector<std::string> descriptions;
+  // Per band, what the values mean (BandInfo::scale, offset, unit); empty: plain values.
+  std::vector<double> scales;
+  std::vector<double> offsets;
+  std::vector<std::string> units;
   std::optional<GeoTransform> geotransform;
   std::string crs_wkt;
   // Invalid pixels: written as this NoData value when set, else recorded in an internal
@@ -35,8 +39,9 @@ struct OutputSpec {
 };
 
 // The output grid of `source` resampled to width x height: same bands, type, value rule, CRS,
-// NoData or mask, and the geotransform scaled to the new pixel size over the same extent. Its
-// metadata records the input bands and value rule (GEOSR_BANDS, GEOSR_IN_RANGE).
+// NoData or mask, band scale, offset and unit, and the geotransform scaled to the new pixel size
+// over the same extent. Its metadata records the input bands and value rule (GEOSR_BANDS,
+// GEOSR_IN_RANGE) and the input's AREA_OR_POINT.
 OutputSpec output_spec_for(const RasterSource& source, int64_t width, int64_t height);
 
 }  // namespace geosr

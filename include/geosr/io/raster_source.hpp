@@ -27,6 +27,11 @@ struct BandInfo {
   GDALColorInterp color = GCI_Undefined;
   std::string description;
   int mask_flags = GMF_ALL_VALID;  // GDALRasterBand::GetMaskFlags
+  // What the stored values mean (physical = value * scale + offset, in unit): Landsat and
+  // Sentinel-2 reflectances are stored as scaled counts. Outputs hold values in the same units.
+  double scale = 1.0;
+  double offset = 0.0;
+  std::string unit;
 };
 
 // Window of the raster in model space.
@@ -54,6 +59,8 @@ class RasterSource {
   std::array<int64_t, 2> block_size() const { return block_size_; }
   const std::optional<GeoTransform>& geotransform() const { return geotransform_; }
   const std::string& crs_wkt() const { return crs_wkt_; }  // empty when the file has none
+  // The dataset's AREA_OR_POINT ("Area", "Point"; empty when the file does not say).
+  const std::string& area_or_point() const { return area_or_point_; }
   // Whether some pixels may be invalid (a NoData value or a mask band on a selected band, or a
   // floating-point band, where NaN is invalid).
   bool has_invalid_pixels() const { return masked_; }
@@ -82,6 +89,7 @@ class RasterSource {
   std::array<int64_t, 2> block_size_{};
   std::optional<GeoTransform> geotransform_;
   std::string crs_wkt_;
+  std::string area_or_point_;
   bool masked_ = false;
   bool alpha_is_data_ = false;
 };

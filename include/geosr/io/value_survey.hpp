@@ -5,6 +5,8 @@
 // UInt16's 0..65535), both far from any scene the model learnt, are worth a warning.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace geosr {
 
@@ -22,5 +24,9 @@ struct ValueSurvey {
 // Reads up to `windows` x `windows` windows of `side` x `side` pixels spread over the scene (the
 // whole scene when it is smaller); throws on read errors as RasterSource does.
 ValueSurvey survey_values(const RasterSource& source, int64_t windows = 16, int64_t side = 32);
+
+// What a default survey of `source` is worth saying, ending with `fix` (how the caller's user
+// gives the range: "give --in-range LO,HI"); nothing when the values suit the model.
+std::optional<std::string> value_rule_warning(const RasterSource& source, const std::string& fix);
 
 }  // namespace geosr

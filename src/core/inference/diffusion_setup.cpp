@@ -52,7 +52,7 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   setup.channels = config.image_channels();
 
   const int64_t model_scale = metadata_integer(setup.metadata, "geosr.scale");
-  if (s.scale < 0 || s.scale > kMaxScale)
+  if (s.scale < 0 || s.scale == 1 || s.scale > kMaxScale)
     throw SettingsError("scale must be 2 .. " + std::to_string(kMaxScale) + " (0: the model's)");
   if (model_scale < 0 || model_scale > kMaxScale)
     throw std::runtime_error("the model's scale " + std::to_string(model_scale) + " is not 2 .. " + std::to_string(kMaxScale));
