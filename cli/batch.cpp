@@ -54,6 +54,7 @@ void check_slurm_path(const std::string& path) {
   const fs::path parent = fs::absolute(path).parent_path();
   if (!fs::is_directory(parent)) throw UsageError("--slurm " + path + ": " + parent.string() + " is not a directory");
   if (!fs::exists(path)) return;
+  if (fs::is_directory(path)) throw UsageError("--slurm " + path + " is a directory");
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.find("# Written by geosr batch.") == std::string::npos)

@@ -196,8 +196,9 @@ int chips_command(const std::vector<std::string>& arguments) {
     if (values.count("random") && values.count("stride"))
       throw UsageError("--stride spaces a grid and --random places chips at random: give one of them");
     if (!(min_valid >= 0.0 && min_valid <= 1.0)) throw UsageError("--min-valid must be between 0 and 1");
-    if (fs::exists(io.dst) && !values["overwrite"].as<bool>())
-      throw std::runtime_error(io.dst + " exists (use --overwrite)");
+    // The sidecar too: a DST.json that is not this shard's may be someone's file.
+    for (const std::string& path : {io.dst, io.dst + ".json"})
+      if (fs::exists(path) && !values["overwrite"].as<bool>()) throw std::runtime_error(path + " exists (use --overwrite)");
 
     const InterruptGuard interrupts;
     try {

@@ -18,6 +18,7 @@
 #include "geosr/io/pipeline.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_writer.hpp"
+#include "geosr/io/value_survey.hpp"
 #include "geosr/version.hpp"
 #include "resample_job.hpp"
 
@@ -161,8 +162,10 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
     bands.push_back(band.index);
     ranges += (ranges.empty() ? "" : ";") + exact_number(band.range.lo) + "," + exact_number(band.range.hi);
   }
+  // The input and the model by content too: a scene or a model rewritten in place is another run.
   settings = {{"input", fs::weakly_canonical(source.path()).string()},
               {"input_size", std::to_string(source.width()) + "x" + std::to_string(source.height())},
+              {"input_pixels", digest_text(survey_values(source).digest)},
               {"bands", join(bands)},
               {"in_range", ranges},
               {"model", fs::weakly_canonical(job.model).string()},
@@ -183,6 +186,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
 
   spec = output_spec_for(source, width, height);
   spec.metadata.merge(diffusion_metadata(job, setup));
+  settings["model_digest"] = spec.metadata.at("GEOSR_MODEL_DIGEST");
   set_output_options(spec, io);
 }
 

@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "geosr/core/exact_number.hpp"
+#include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/core/list_items.hpp"
 #include "geosr/core/number_text.hpp"
 #include "geosr/core/whole_number.hpp"
@@ -198,7 +199,7 @@ int eval_command(const std::vector<std::string>& arguments) {
         throw UsageError("--max-value must be a positive number (got " + format_number(max_value) + ")");
       opts.max_value = max_value;
     }
-    opts.device = torch::Device(values["device"].as<std::string>());
+    opts.device = parse_device(values["device"].as<std::string>());
     opts.batch_size = values["batch"].as<int64_t>();
     opts.seed = read_seed(values);
     if (const std::string problem = eval::metrics_problem(opts); !problem.empty()) throw UsageError(problem);

@@ -10,6 +10,7 @@
 
 #include <cpl_conv.h>
 
+#include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/core/list_items.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/staged_file.hpp"
@@ -297,6 +298,8 @@ int guarded(const std::string& command, const std::function<int()>& body) {
   try {
     return body();
   } catch (const UsageError& e) {
+    return fail(e.what(), 2);
+  } catch (const SettingsError& e) {  // settings checked against a model or a scene deep in a job
     return fail(e.what(), 2);
   } catch (const std::exception& e) {
     return fail(failure_text(command, e), 1);

@@ -72,8 +72,10 @@ int predict(const std::vector<std::string>& args) {
   const torch::Device device = read_device(values);
   const std::string probabilities_path = values.count("probabilities") ? values["probabilities"].as<std::string>() : "";
   if (probabilities_path == io.dst) throw UsageError("--probabilities must name another file than CLASSES");
-  check_not_input(io.src, io.dst);
-  if (!probabilities_path.empty()) check_not_input(io.src, probabilities_path);
+  for (const std::string& input : {io.src, values["model"].as<std::string>()}) {
+    check_not_input(input, io.dst);
+    if (!probabilities_path.empty()) check_not_input(input, probabilities_path);
+  }
 
   const RasterSource source(io.src, io.bands);
   const SegModel model = load_seg_model(values["model"].as<std::string>());

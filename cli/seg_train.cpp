@@ -197,6 +197,8 @@ int seg_train(const std::vector<std::string>& args) {
   }
   SegTrainer trainer(std::move(model), train_samples, train);
   if (resume) trainer.resume(model_path);
+  if (fs::exists(out_dir) && !fs::is_directory(out_dir))
+    throw UsageError(out_dir.string() + " is a file, not a directory for the run");
   fs::create_directories(out_dir);
 
   TrainingLog log((out_dir / "train_log.csv").string(),

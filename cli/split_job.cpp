@@ -53,9 +53,7 @@ torch::Tensor band_result(DiffusionScene& scene, const RowPart& part, int index,
 }  // namespace
 
 int run_split_job(const DiffusionJob& job, IoOptions io) {
-  if (job.split_rows < 1) throw UsageError("--split-rows must be 1 or more");
   if (job.split_halo < 0) throw UsageError("--split-halo must be 0 or more rows of windows");
-  if (job.split_part < 0) throw UsageError("--split-part counts bands from 1");
   if (job.resume) throw UsageError("--split-rows resumes by itself: bands already written are reused");
   DiffusionScene scene(job, io);
   const std::vector<RowPart> parts = partition_rows(scene.grid(), scene.active_per_row(), job.split_rows);

@@ -97,8 +97,15 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
     job.checkpoint_every = values["checkpoint-every"].as<int>();
     job.resume = values["resume"].as<bool>();
     job.mpi = values.count("mpi") && values["mpi"].as<bool>();
-    if (values.count("split-rows")) job.split_rows = values["split-rows"].as<int>();
-    if (values.count("split-part")) job.split_part = values["split-part"].as<int>();
+    // 0 in the job means "not split": a given 0 (a Slurm array's 0-based task id) must not run the whole scene.
+    if (values.count("split-rows")) {
+      job.split_rows = values["split-rows"].as<int>();
+      if (job.split_rows < 1) throw UsageError("--split-rows must be 1 or more");
+    }
+    if (values.count("split-part")) {
+      job.split_part = values["split-part"].as<int>();
+      if (job.split_part < 1) throw UsageError("--split-part counts bands from 1 (1 .. K)");
+    }
     job.split_halo = values["split-halo"].as<int64_t>();
     if (!values["split-halo"].defaulted() && !values.count("split-rows"))
       throw UsageError("--split-halo applies to --split-rows");

@@ -117,8 +117,10 @@ int vrt_command(const std::vector<std::string>& arguments) {
     if (lowercase_extension(io.dst) != ".vrt")
       throw UsageError("DST must end in .vrt: geosr vrt writes VRT XML (geosr sr writes the pixels as a COG)");
     const DiffusionSettings settings = read_diffusion_settings(values);
+    check_not_input(settings.model, io.dst);  // the VRT would name the model it replaced
     const DiffusionSetup setup = prepare_settings(settings);
     const RasterSource source = open_model_source(io, setup);
+    setup.check_window(source.height() * setup.scale, source.width() * setup.scale);
     // A VRT of nothing but NoData is refused as `geosr sr` refuses it.
     if (!source.any_valid()) throw no_valid_pixels(source.path());
     warn_about_value_rule("vrt", source);

@@ -166,6 +166,8 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
                                   std::to_string(bands) + " sources");
     }
     if (request.size) check_request(width, height, *request.size, setup.window);
+    if (request.size) setup.check_window(request.size->second, request.size->first);
+    else setup.check_window(height, width);
     // The request is known by its content: the same sources, read with the same value rule,
     // NoData and masks, and the same settings give the same pixels.
     size_t key = std::hash<std::string>{}(settings + "|" + std::to_string(width) + "x" + std::to_string(height) + "|" +

@@ -10,6 +10,7 @@
 #include <cpl_error.h>
 
 #include "geosr/core/canvas/condition_source.hpp"
+#include "geosr/core/runtime.hpp"
 #include "geosr/core/staged_file.hpp"
 #include "geosr/io/output_spec.hpp"
 #include "geosr/io/pipeline.hpp"
@@ -64,13 +65,6 @@ bool store_cached_block(const std::string& path, uint64_t context, const torch::
   }
 }
 
-// The bytes of `tensor` folded into `seed`.
-uint64_t digest(const torch::Tensor& tensor, uint64_t seed) {
-  const torch::Tensor bytes = tensor.contiguous();
-  const std::string_view view(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.nbytes()));
-  return seed ^ (std::hash<std::string_view>{}(view) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
-}
-
 }  // namespace
 
 SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
@@ -113,7 +107,7 @@ uint64_t SuperResolvedRaster::block_context(const Region& region) const {
   const Span cols = source_span(ResampleKernel::Cubic, source_.width(), width_,
                                 {std::max<int64_t>(0, region.x0 - reach), std::min(width_, region.x1 + reach)});
   const RasterWindow lr = source_.read(rows, cols);
-  return digest(lr.valid, digest(lr.data, 0));
+  return tensor_digest(lr.valid, tensor_digest(lr.data));
 }
 
 std::string SuperResolvedRaster::disk_path(int64_t bx, int64_t by) const {

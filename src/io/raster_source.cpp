@@ -88,12 +88,8 @@ RasterSource::RasterSource(const std::string& path, const std::vector<int>& band
   }
   std::vector<GDALDataType> types;
   for (const auto& b : bands_) types.push_back(b.type);
-  try {
-    const auto per_band = ranges_for_bands(ranges, types);
-    for (size_t b = 0; b < bands_.size(); ++b) bands_[b].range = per_band[b];
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(e.what());
-  }
+  const auto per_band = ranges_for_bands(ranges, types);
+  for (size_t b = 0; b < bands_.size(); ++b) bands_[b].range = per_band[b];
   for (const auto& b : bands_) {
     // A floating-point band can hold NaN, invalid with no NoData value or mask to say so.
     masked_ = masked_ || band_uses_mask(dataset_->GetRasterBand(b.index), alpha_is_data) ||

@@ -43,6 +43,39 @@ std::string lossy_encoding(const OutputSpec& spec, const CPLStringList& options)
   return "";
 }
 
+struct ProbeWrite {
+  std::string path;
+  bool written = false;
+  std::string error;  // GDAL's first
+  bool mask_kept = true;
+};
+
+// `sample` copied with the output's driver and options into a folder of its own (so the probe and
+// whatever sidecars the driver writes go with it), which is removed after.
+ProbeWrite probe_write(GDALDriver* driver, GDALDataset* sample, const CPLStringList& options, bool masked,
+                       const std::string& folder, const std::string& extension) {
+  VSIMkdirRecursive(folder.c_str(), 0700);
+  ProbeWrite probe;
+  probe.path = folder + "/probe" + (extension.empty() ? "" : "." + extension);
+  GdalErrorTrap trap;
+  // Strict, here and in commit(): a driver that cannot hold the type (PNG of Float64) fails instead
+  // of converting the values with a warning.
+  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> copy(
+      driver->CreateCopy(probe.path.c_str(), sample, TRUE, options.List(), nullptr, nullptr), close_dataset);
+  probe.written = copy != nullptr;
+  copy.reset();
+  if (masked && probe.written && trap.first_error().empty()) {
+    // The input's mask read back as a mask: not all valid, and not an alpha band in its place
+    // (nor a file that reads back as subdatasets, as netCDF's bands do).
+    copy.reset(GDALDataset::Open(probe.path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    probe.mask_kept = copy && copy->GetRasterCount() > 0 && copy->GetRasterBand(1)->GetMaskFlags() == GMF_PER_DATASET;
+    copy.reset();
+  }
+  probe.error = trap.first_error();
+  VSIRmdirRecursive(folder.c_str());
+  return probe;
+}
+
 fs::path output_directory(const fs::path& output) {
   const fs::path parent = output.parent_path();
   return parent.empty() ? fs::path(".") : parent;
@@ -64,35 +97,22 @@ void check_output_spec(const OutputSpec& spec) {
   const bool masked = spec.mask && !spec.nodata;
   if (masked && sample->CreateMaskBand(GMF_PER_DATASET) != CE_None)
     throw std::runtime_error("cannot check the output options");
-  // A folder of its own, so the probe and whatever sidecars the driver writes go with it.
-  const std::string folder = "/vsimem/geosr-output-check-" + std::to_string(::getpid());
+  GDALDriver* driver = gdal_driver(spec.format);
+  const std::string name = "geosr-output-check-" + std::to_string(::getpid());
   const std::string extension = format_extension(spec.format);
-  const std::string probe = folder + "/probe" + (extension.empty() ? "" : "." + extension);
-  GdalErrorTrap trap;
-  // Strict, here and in commit(): a driver that cannot hold the type (PNG of Float64) fails instead
-  // of converting the values with a warning.
-  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> copy(
-      gdal_driver(spec.format)->CreateCopy(probe.c_str(), sample.get(), TRUE, options.List(), nullptr, nullptr),
-      close_dataset);
-  const bool written = copy != nullptr;
-  copy.reset();
-  bool mask_kept = true;
-  if (masked && written && trap.first_error().empty()) {
-    // The input's mask read back as a mask: not all valid, and not an alpha band in its place.
-    copy.reset(GDALDataset::Open(probe.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-    mask_kept = copy && copy->GetRasterBand(1)->GetMaskFlags() == GMF_PER_DATASET;
-    copy.reset();
-  }
-  VSIRmdirRecursive(folder.c_str());
+  // In memory first; a driver that writes through its own library (netCDF) needs a real file.
+  ProbeWrite probe = probe_write(driver, sample.get(), options, masked, "/vsimem/" + name, extension);
+  if (!probe.error.empty() || !probe.written)
+    probe = probe_write(driver, sample.get(), options, masked, (fs::temp_directory_path() / name).string(), extension);
   const std::string what = "cannot write a " + std::string(GDALGetDataTypeName(spec.type)) + " output of " +
                            std::to_string(bands) + " band" + (bands == 1 ? "" : "s") + " as " + spec.format +
                            (spec.creation_options.empty() ? "" : " with these -co");
-  if (!trap.first_error().empty() || !written) {
-    std::string reason = trap.first_error();  // without the probe's name, which means nothing to the user
-    if (reason.rfind(probe + ": ", 0) == 0) reason.erase(0, probe.size() + 2);
+  if (!probe.error.empty() || !probe.written) {
+    std::string reason = probe.error;  // without the probe's name, which means nothing to the user
+    if (reason.rfind(probe.path + ": ", 0) == 0) reason.erase(0, probe.path.size() + 2);
     throw std::runtime_error(what + ": " + (reason.empty() ? "the driver wrote nothing" : reason));
   }
-  if (!mask_kept)
+  if (!probe.mask_kept)
     throw std::runtime_error(what + ": it cannot store the mask of invalid pixels the input has as a mask (COG, "
                              "GTiff and JPEG can)");
 }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "geosr/core/number_text.hpp"
+#include "geosr/core/runtime.hpp"
 #include "geosr/io/raster_source.hpp"
 #include "geosr/io/value_range.hpp"
 
@@ -16,12 +17,14 @@ ValueSurvey survey_values(const RasterSource& source, int64_t windows, int64_t s
   const int64_t w = std::min(side, source.width()), h = std::min(side, source.height());
   const int64_t columns = std::min(windows, source.width() / w), rows = std::min(windows, source.height() / h);
   const auto& bands = source.bands();
+  survey.digest = kDigestStart;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < columns; ++j) {
       // Evenly spread and block-sized, so a tiled scene without overviews is read a few tiles, not whole.
       const int64_t top = (source.height() - h) * i / std::max<int64_t>(rows - 1, 1);
       const int64_t left = (source.width() - w) * j / std::max<int64_t>(columns - 1, 1);
       const RasterWindow window = source.read_values({top, top + h}, {left, left + w});
+      survey.digest = tensor_digest(window.valid, tensor_digest(window.data, survey.digest));
       const auto valid = window.valid.flatten();
       if (!valid.any().item<bool>()) continue;
       for (size_t b = 0; b < bands.size(); ++b) {

@@ -243,6 +243,7 @@ TEST_F(BatchCli, BadInputGivesOneLineErrors) {
       {"batch --manifest " + t::quote(dir / "in" / "a.tif") + in + t::quote(dir / "out"), {2, "is the input"}},
       {"batch --manifest " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a geosr batch manifest"}},
       {"batch --slurm " + t::quote(dir / "file") + in + t::quote(dir / "out"), {2, "is not a Slurm script of geosr batch"}},
+      {"batch --slurm " + t::quote(dir / "empty") + in + t::quote(dir / "out"), {2, "is a directory"}},
       // What sbatch would refuse only at submission, after the script was written and copied.
       {"batch --slurm " + t::quote(dir / "job.sh") + " --mem abc" + in + t::quote(dir / "out"), {2, "--mem takes a size"}},
       {"batch --slurm " + t::quote(dir / "job.sh") + " --time forever" + in + t::quote(dir / "out"), {2, "--time takes"}},

@@ -77,6 +77,14 @@ TEST(ChipsCli, BadInputGivesOneLineErrors) {
   const auto both = test::run_command(geosr_cmd() + " chips --random 4 --stride 8 " + test::quote(tile) + " " +
                                       test::quote(dir / "z.chips"));
   EXPECT_EQ(both.exit_code, 2) << both.output;
+  // A DST.json already there is someone's file unless --overwrite says otherwise.
+  std::ofstream(dir / "w.chips.json") << "{\"mine\": 1}";
+  const auto sidecar = test::run_command(geosr_cmd() + " chips -q --patch 64 " + test::quote(tile) + " " +
+                                         test::quote(dir / "w.chips"));
+  EXPECT_EQ(sidecar.exit_code, 1) << sidecar.output;
+  EXPECT_NE(sidecar.output.find("w.chips.json exists (use --overwrite)"), std::string::npos) << sidecar.output;
+  EXPECT_EQ(test::file_bytes(dir / "w.chips.json"), "{\"mine\": 1}");
+  EXPECT_FALSE(std::filesystem::exists(dir / "w.chips"));
 }
 
 // Whatever fails, DST is either what it was or a complete shard, and no input is ever written.

@@ -229,9 +229,14 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
     EXPECT_NE(f.exit_code, 0) << options;
   }
   // Values Boost or a default would have taken silently.
+  // A split part of 0 (a Slurm array's 0-based id) had run the whole scene, a window far beyond the
+  // 1280-px output run out of memory, a malformed device looked like a missing GPU.
   for (const std::string& options : {"--window -128", "--stride -5", "--seed -1", "--sampler ddim --eta -1",
                                      "--sampler ddim --eta nan", "--max-ram -5G",
-                                     "--lr-consistency 1.5", "--lr-consistency -0.1", "--lr-consistency nan"}) {
+                                     "--lr-consistency 1.5", "--lr-consistency -0.1", "--lr-consistency nan",
+                                     "--split-rows 2 --split-part 0", "--split-rows -1", "--split-rows 0",
+                                     "--window 2048", "--device cuda:abc", "--device cuda:-1",
+                                     "--in-range 0,255,0,255"}) {
     const auto f = expect_failure(any_sr("--steps 2 " + options, input), dir, input, "sr", {"in.tif"});
     EXPECT_EQ(f.exit_code, 2) << options << ": " << f.output;
   }
@@ -241,6 +246,8 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
                                   {"in.tif"});
     EXPECT_NE(f.output.find("--tmpdir " + tmpdir + " is not a directory"), std::string::npos) << f.output;
   }
+  const auto folder = expect_failure(any_sr("--model " + t::quote(dir), input), dir, input, "sr", {"in.tif"});
+  EXPECT_NE(folder.output.find(dir.string() + " is a directory, not a model file"), std::string::npos) << folder.output;
   const auto echoed = expect_failure(any_sr("--max-device-mem junk", input), dir, input, "sr", {"in.tif"});
   EXPECT_NE(echoed.output.find("'junk'"), std::string::npos) << echoed.output;
 }
@@ -282,6 +289,13 @@ TEST_F(CliErrors, OutputsThatAreNotPlainFilesOrAreInputs) {
                                         t::quote(input) + " " + t::quote(dir / "m.safetensors"),
                                     dir, dir / "m.safetensors", "sr", {"in.tif", "pipe", "link.tif", "m.safetensors"});
   EXPECT_EQ(model.exit_code, 2) << model.output;
+  // So is geosr vrt's, which a VRT under its name would replace (and then name).
+  std::filesystem::copy_file(dir / "m.safetensors", dir / "m.vrt");
+  const auto vrt = expect_failure("vrt -q --steps 1 --overwrite --model " + t::quote(dir / "m.vrt") + " " + t::quote(input) +
+                                      " " + t::quote(dir / "m.vrt"),
+                                  dir, dir / "m.vrt", "vrt", {"in.tif", "pipe", "link.tif", "m.safetensors", "m.vrt"});
+  EXPECT_EQ(vrt.exit_code, 2) << vrt.output;
+  EXPECT_EQ(t::file_bytes(dir / "m.vrt"), t::file_bytes(dir / "m.safetensors"));
 }
 
 TEST_F(CliErrors, BicubicRefusesDiffusionOptionsAndChecksLikeTheRun) {

@@ -153,6 +153,20 @@ TEST(CliRoundTrip, OutputFormatFromTheOptionOrTheName) {
   const auto cog_pixels = t::read_all(t::open_raster(dir / "sr.tif").get());
   EXPECT_EQ(t::read_all(png.get()), cog_pixels);
   EXPECT_EQ(t::read_all(plain.get()), cog_pixels);
+  // netCDF writes through its own library, which cannot write GDAL's in-memory files where the
+  // output is tried first: it is tried on disk then, not refused. A band of a Landsat scene (no
+  // mask, which netCDF could not hold).
+  const std::string landsat = t::quote(t::shared_data() / "odd" / "landsat7_6band_28m.tif");
+  r = geosr_run("sr -q --method bicubic --scale 2 -b 4 " + landsat + " " + t::quote(dir / "sr.nc"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = geosr_run("sr -q --method bicubic --scale 2 -b 4 " + landsat + " " + t::quote(dir / "band4.tif"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(t::read_all(t::open_raster(dir / "sr.nc").get()), t::read_all(t::open_raster(dir / "band4.tif").get()));
+  // The naip tile's bands 1-3 leave its alpha-tagged band 4 as their mask, which the netCDF file
+  // would read back without: refused before the work, and nothing crashes on the way.
+  r = geosr_run(bicubic + "-q -of netCDF " + t::quote(dir / "masked.nc"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("cannot store the mask"), std::string::npos) << r.output;
   const auto dry = geosr_run(bicubic + "-q --dry-run " + t::quote(dir / "sr.jpg"));
   EXPECT_NE(dry.output.find("Byte JPEG"), std::string::npos) << dry.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "sr.jpg"));

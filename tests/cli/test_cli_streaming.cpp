@@ -111,6 +111,8 @@ TEST_F(CliStreaming, TheWholeRunStaysUnderMaxRam) {
 }
 
 TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
+  fs::copy_file(lr, dir / "lr.tif");  // rewritten in place below
+  lr = dir / "lr.tif";
   ASSERT_EQ(geosr_run(sr("--steps 12", dir / "whole.tif")).exit_code, 0);
   EXPECT_FALSE(fs::exists(dir / "whole.tif.geosr-checkpoint")) << "a finished run removes its checkpoint";
 
@@ -129,6 +131,14 @@ TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
   const auto ranged = geosr_run(sr("--steps 12 --in-range 0,200 --resume", out));
   EXPECT_EQ(ranged.exit_code, 2) << ranged.output;
   EXPECT_NE(ranged.output.find("in_range"), std::string::npos) << ranged.output;
+  // The input rewritten in place (same name, size and type, other pixels) is another scene.
+  const std::string original = t::file_bytes(lr);
+  ASSERT_EQ(t::run_command("gdal_translate -q -b 3 -b 2 -b 1 -b 4 " + t::quote(t::samples() / "naip_riverside_2018_0_lr5.tif") +
+                           " " + t::quote(lr)).exit_code, 0);
+  const auto rewritten = geosr_run(sr("--steps 12 --resume", out));
+  EXPECT_EQ(rewritten.exit_code, 2) << rewritten.output;
+  EXPECT_NE(rewritten.output.find("input_pixels is"), std::string::npos) << rewritten.output;
+  std::ofstream(lr, std::ios::binary | std::ios::trunc) << original;
 
   // A run killed while writing its output leaves a hidden staging file; the next writer of that
   // output removes it once its process is gone.
@@ -137,7 +147,7 @@ TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(t::file_bytes(out), t::file_bytes(dir / "whole.tif"));
   EXPECT_FALSE(fs::exists(checkpoint));
-  EXPECT_EQ(t::other_files(dir, {"whole.tif", "killed.tif", "killed.log"}), std::vector<std::string>{});
+  EXPECT_EQ(t::other_files(dir, {"lr.tif", "whole.tif", "killed.tif", "killed.log"}), std::vector<std::string>{});
 }
 
 TEST_F(CliStreaming, SigtermOrHangupSavesTheStateAndResumes) {

@@ -211,6 +211,15 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   const auto blocks = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --window 64 --block-rows 50 " +
                                 t::quote(tile) + " " + t::quote(dir / "classes_blocks.tif"));
   ASSERT_EQ(blocks.exit_code, 0) << blocks.output;
+  // The model is an input: neither output may replace it.
+  const std::string model_bytes = t::file_bytes(run / "model.safetensors");
+  for (const std::string& outputs : {model, t::quote(dir / "c.tif") + " --probabilities " + model}) {
+    const auto over = geosr_run("seg predict -q -b 1,2,3 --overwrite -of GTiff --model " + model + " " + t::quote(tile) +
+                                " " + (outputs == model ? model : "--probabilities " + model + " " + t::quote(dir / "c.tif")));
+    EXPECT_EQ(over.exit_code, 2) << over.output;
+    EXPECT_NE(over.output.find("geosr never writes over its input"), std::string::npos) << over.output;
+  }
+  EXPECT_EQ(t::file_bytes(run / "model.safetensors"), model_bytes);
   EXPECT_EQ(t::cog_problems(dir / "classes.tif"), "");
   auto input = t::open_raster(tile), classes = t::open_raster(dir / "classes.tif"), prob = t::open_raster(dir / "prob.tif");
   EXPECT_EQ(classes->GetRasterXSize(), 256);

@@ -5,7 +5,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -380,6 +382,12 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
       {{"--batch", "100000"}, "--batch and --patch must be at most 4096"},
       {{"--threads", "100000"}, "--threads 1024"},
       {{"--val-chips", "v.chips,"}, "--val-chips: empty item in 'v.chips,'"},
+      // Found at the first validation, minutes into the run, before.
+      {{"--val-steps", "0"}, "--val-steps must be 1 .. 2000"},
+      {{"--val-steps", "2001"}, "--val-steps must be 1 .. 2000"},
+      {{"--val-steps", "99999999999"}, "--val-steps must be 1 .. 2000"},
+      {{"--val-samples", "-1"}, "--val-batches and --val-samples must not be negative"},
+      {{"--val-batches", "-1"}, "--val-batches and --val-samples must not be negative"},
   };
   for (const auto& [extra, expected] : refused) {
     std::vector<std::string> args = {"--chips", "a", "--out", "x", "--max-steps", "3"};
@@ -391,8 +399,8 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
       EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
     }
   }
-  const auto c = parse_training_args({"--chips=a,b", "--out", "x", "--time-limit", "1.5h"});
-  EXPECT_EQ(c.train_chips.size(), 2u);
+  const auto c = parse_training_args({"--chips=a,b", "--out", "x", "--time-limit", "1.5h", "--chips", "c"});
+  EXPECT_EQ(c.train_chips.size(), 3u) << "--chips adds up";
   EXPECT_DOUBLE_EQ(c.time_limit_s, 5400.0);
   // Patches the network or the chips cannot take are refused before the run's folder is made: a
   // network read from --init once it is loaded, patches larger than the chips before the first step.
@@ -412,6 +420,43 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_EQ(refusal({"--patch", "80"}), "--patch 80 is larger than the training chips (48 x 48)");
   EXPECT_FALSE(std::filesystem::exists(out));
+  // --out naming a file, not a directory.
+  const auto file = test::scratch("badpatch") / "file";
+  std::ofstream(file) << "mine";
+  std::vector<std::string> args = {"--chips", bundled("train.chips"), "--out", file.string(), "--max-steps", "1",
+                                   "--patch", "40"};
+  try {
+    run_training(parse_training_args(args), std::cerr);
+    ADD_FAILURE() << "--out a file was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "--out " + file.string() + " is a file, not a directory");
+  }
+  EXPECT_EQ(test::file_bytes(file), "mine");
+}
+
+TEST(TrainingRun, DamagedShardHeadersAreRefusedBeforeTraining) {
+  const std::string good = test::file_bytes(bundled("train.chips"));
+  const auto dir = test::scratch("damaged_shards");
+  const auto damaged = [&](size_t at, const void* value, size_t size) {
+    std::string bytes = good;
+    std::memcpy(bytes.data() + at, value, size);
+    const auto path = dir / ("at" + std::to_string(at) + ".chips");
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path.string();
+  };
+  const double nan = NAN;
+  const uint64_t huge = uint64_t{1} << 62;
+  for (const auto& [path, expected] : std::vector<std::pair<std::string, std::string>>{
+           {damaged(40, &nan, sizeof nan), "bad value scaling in chip shard"},
+           {damaged(32, &huge, sizeof huge), "chip shard is shorter than its header says"},
+           {dir.string(), "not a chip shard but a directory"}}) {
+    try {
+      read_chip_shard_info(path);
+      ADD_FAILURE() << path << " was read";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

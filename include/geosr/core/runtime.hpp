@@ -4,6 +4,8 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -28,8 +30,19 @@ void fail_writes_past_file_size_limit();
 // freed. Callers stage what they upload in pinned memory when `device` is CUDA.
 at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device);
 
-// A file's bytes as 16 hex digits (FNV-1a, 64 bits): tells apart two model files that share a name
-// and a size, as retraining in place leaves them. Not for security.
+// FNV-1a (64 bits) of `size` bytes, continuing from `hash`: stable across builds and machines, so
+// it can name cached blocks and be compared on resume. Not for security.
+constexpr uint64_t kDigestStart = 0xcbf29ce484222325ULL;
+uint64_t digest_bytes(const void* data, size_t size, uint64_t hash = kDigestStart);
+
+// digest_bytes of a tensor's values (CPU, in row-major order whatever its strides).
+uint64_t tensor_digest(const at::Tensor& tensor, uint64_t hash = kDigestStart);
+
+// The same digest as 16 hex digits.
+std::string digest_text(uint64_t hash);
+
+// A file's bytes as digest_text: tells apart two model files that share a name and a size, as
+// retraining in place leaves them.
 std::string file_digest(const std::string& path);
 
 // "1.46 MiB", "512 KiB", "8 GiB": binary units, two decimals at most.

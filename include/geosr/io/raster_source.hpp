@@ -43,7 +43,8 @@ struct RasterWindow {
 class RasterSource {
  public:
   // `bands`: 1-based band numbers (empty: all). `ranges`: see ranges_for_bands. Throws
-  // std::runtime_error with a one-line reason (missing, unreadable, not a raster, bad band).
+  // std::runtime_error with a one-line reason (missing, unreadable, not a raster, bad band), and
+  // std::invalid_argument, the user's to fix, for ranges that do not fit the bands.
   explicit RasterSource(const std::string& path, const std::vector<int>& bands = {},
                         const std::vector<ValueRange>& ranges = {});
   ~RasterSource();

@@ -19,6 +19,9 @@ struct ValueSurvey {
   double high = 0.0;
   double file_low = 0.0;  // and as the file holds them
   double file_high = 0.0;
+  // Of every window read, values and validity (runtime.hpp's digest): a resumed run checks that
+  // its input still holds the same pixels, not only the same name.
+  uint64_t digest = 0;
 };
 
 // Reads up to `windows` x `windows` windows of `side` x `side` pixels spread over the scene (the

@@ -1,5 +1,6 @@
 #include "geosr/core/inference/diffusion_setup.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -32,16 +33,30 @@ int64_t metadata_integer(const Metadata& metadata, const std::string& key) {
 torch::Device parse_device(const std::string& name) {
   const std::string expected = "device must be cpu, cuda or cuda:N (got '" + name + "')";
   if (name != "cpu" && name.rfind("cuda", 0) != 0) throw SettingsError(expected);
-  if (name != "cpu" && !torch::cuda::is_available())
-    throw std::runtime_error("device " + name + ": no CUDA device is available to this build of LibTorch");
+  // The name first, so that "cuda:abc" is a mistake in any build, not a missing GPU.
+  torch::Device device = torch::kCPU;
   try {
-    return torch::Device(name);
+    device = torch::Device(name);
   } catch (const std::exception&) {
     throw SettingsError(expected);
+  }
+  if (device.has_index() && device.index() < 0) throw SettingsError(expected);
+  if (device.is_cuda() && !torch::cuda::is_available())
+    throw std::runtime_error("device " + name + ": no CUDA device is available to this build of LibTorch");
+  return device;
+}
+
+void DiffusionSetup::check_window(int64_t height, int64_t width) const {
+  const int64_t side = std::max(height, width);
+  const int64_t most = std::max(default_window, (side + side_multiple - 1) / side_multiple * side_multiple);
+  if (window > most) {
+    throw SettingsError("window " + std::to_string(window) + " is larger than a " + std::to_string(width) + " x " +
+                        std::to_string(height) + " output needs (at most " + std::to_string(most) + ")");
   }
 }
 
 Fuser DiffusionSetup::fuser(int64_t height, int64_t width) const {
+  check_window(height, width);
   return Fuser(fusion, make_grid(fusion, height, width, window, stride), weights);
 }
 
@@ -66,7 +81,9 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   if (s.window > kMaxWindow) throw SettingsError("window must be at most " + std::to_string(kMaxWindow));
   if (!(s.eta >= 0.0) || !std::isfinite(s.eta)) throw SettingsError("eta must be a finite number, 0 or more");
   const int64_t multiple = config.side_multiple();
-  setup.window = s.window > 0 ? s.window : (128 + multiple - 1) / multiple * multiple;
+  setup.side_multiple = multiple;
+  setup.default_window = (128 + multiple - 1) / multiple * multiple;
+  setup.window = s.window > 0 ? s.window : setup.default_window;
   if (setup.window % multiple != 0) {
     throw SettingsError("window " + std::to_string(setup.window) + " must be a multiple of " +
                         std::to_string(multiple) + " for this network");

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -51,6 +52,8 @@ constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 
 SafetensorsContent read_safetensors(const std::string& path) {
   if (!host_is_little_endian()) throw std::runtime_error("safetensors: big-endian hosts are not supported");
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw std::runtime_error(path + " is a directory, not a model file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot open " + path);
   const uint64_t file_size = static_cast<uint64_t>(in.tellg());

@@ -56,19 +56,32 @@ at::Tensor upload_from_host(const at::Tensor& host, const c10::Device& device) {
   return host.to(device, /*non_blocking=*/device.is_cuda() && host.is_pinned());
 }
 
-std::string file_digest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  std::vector<char> chunk(1 << 20);
-  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i)
-      hash = (hash ^ static_cast<unsigned char>(chunk[static_cast<size_t>(i)])) * 0x100000001b3ULL;
-  }
-  if (in.bad()) throw std::runtime_error("cannot read " + path);
+uint64_t digest_bytes(const void* data, size_t size, uint64_t hash) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 0x100000001b3ULL;
+  return hash;
+}
+
+uint64_t tensor_digest(const at::Tensor& tensor, uint64_t hash) {
+  const at::Tensor values = tensor.contiguous();
+  return digest_bytes(values.data_ptr(), values.nbytes(), hash);
+}
+
+std::string digest_text(uint64_t hash) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
   return text;
+}
+
+std::string file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  uint64_t hash = kDigestStart;
+  std::vector<char> chunk(1 << 20);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0)
+    hash = digest_bytes(chunk.data(), static_cast<size_t>(in.gcount()), hash);
+  if (in.bad()) throw std::runtime_error("cannot read " + path);
+  return digest_text(hash);
 }
 
 std::string bytes_text(double bytes) {

@@ -1,6 +1,8 @@
 #include "geosr/core/train/chip_shard.hpp"
 
+#include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <vector>
 
@@ -70,8 +72,12 @@ ChipShardInfo decode_header(const std::vector<char>& header, const std::string& 
   info.count = static_cast<int64_t>(get<uint64_t>(header, 32));
   info.value_scale = get<double>(header, 40);
   info.value_offset = get<double>(header, 48);
-  if (info.channels <= 0 || info.height <= 0 || info.width <= 0)
+  // Bounds no shard geosr writes comes near, which keep a damaged header's sizes from overflowing.
+  if (info.channels <= 0 || info.height <= 0 || info.width <= 0 || info.channels > 4096 || info.height > 65536 ||
+      info.width > 65536)
     throw std::runtime_error("bad chip shape in chip shard: " + path);
+  if (!std::isfinite(info.value_scale) || info.value_scale == 0.0 || !std::isfinite(info.value_offset))
+    throw std::runtime_error("bad value scaling in chip shard: " + path);
   return info;
 }
 
@@ -148,11 +154,19 @@ void ChipShardWriter::close() {
 
 ChipShardInfo read_chip_shard_info(const std::string& path) {
   require_little_endian();
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw std::runtime_error("not a chip shard but a directory: " + path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open chip shard: " + path);
   std::vector<char> header(kHeaderSize);
   if (!in.read(header.data(), kHeaderSize)) throw std::runtime_error("truncated chip shard header: " + path);
-  return decode_header(header, path);
+  const ChipShardInfo info = decode_header(header, path);
+  // By division, so that a count of 2^62 in a damaged header is this error, not an overflow.
+  const auto body = static_cast<uint64_t>(std::filesystem::file_size(path, error) - kHeaderSize);
+  const auto chip = static_cast<uint64_t>(info.channels * info.height * info.width * bytes_per_value(info.dtype));
+  if (error || info.count < 0 || static_cast<uint64_t>(info.count) > body / chip)
+    throw std::runtime_error("chip shard is shorter than its header says: " + path);
+  return info;
 }
 
 torch::Tensor read_chip_shard(const std::string& path, ChipShardInfo* info_out) {

@@ -1,6 +1,8 @@
 #include "geosr/core/train/training_run.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -202,7 +204,8 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
         {"--val-every", [&] { c.val_every = to_integer(name, value); }},
         {"--val-batches", [&] { c.validation.loss_batches = to_integer(name, value); }},
         {"--val-samples", [&] { c.validation.sample_count = to_integer(name, value); }},
-        {"--val-steps", [&] { c.validation.sample_steps = static_cast<int>(to_integer(name, value)); }},
+        // Beyond int's range the count is pinned where the check below still refuses it, never wrapped.
+        {"--val-steps", [&] { c.validation.sample_steps = static_cast<int>(std::clamp<int64_t>(to_integer(name, value), 0, INT_MAX)); }},
         {"--log-every", [&] { c.log_every = to_integer(name, value); }},
         {"--seed", [&] {
            const int64_t seed = to_integer(name, value);
@@ -253,6 +256,11 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(std::string("--schedule-steps, --beta-start, --beta-end: ") + e.what());
   }
+  // Checked now, not at the first validation minutes into the run.
+  if (c.validation.loss_batches < 0 || c.validation.sample_count < 0)
+    throw std::runtime_error("--val-batches and --val-samples must not be negative");
+  if (c.validation.sample_steps < 1 || c.validation.sample_steps > c.schedule.steps)
+    throw std::runtime_error("--val-steps must be 1 .. " + std::to_string(c.schedule.steps) + " (the training schedule)");
   if (c.trainer.batch.scale < 2 || c.trainer.batch.scale > kMaxScale)
     throw std::runtime_error("--scale must be 2 .. " + std::to_string(kMaxScale));
   if (!(c.trainer.lr > 0) || !std::isfinite(c.trainer.lr)) throw std::runtime_error("--lr must be a positive number");
@@ -333,7 +341,10 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& progres
       throw std::runtime_error("--patch " + std::to_string(patch) + " is larger than the " + which + " chips (" +
                                std::to_string(chips->chip_height()) + " x " + std::to_string(chips->chip_width()) + ")");
   }
-  fs::create_directories(config.out_dir);  // only once the run can start
+  // Only once the run can start.
+  if (fs::exists(config.out_dir) && !fs::is_directory(config.out_dir))
+    throw std::runtime_error("--out " + config.out_dir + " is a file, not a directory");
+  fs::create_directories(config.out_dir);
   Trainer trainer(model, schedule, train, config.trainer);
   double seconds_before = 0.0;  // wall time of earlier invocations of this run
   if (config.resume) {

@@ -52,13 +52,19 @@ struct DiffusionSetup {
   int64_t scale = 0;
   int64_t window = 0;
   int64_t stride = 0;
+  int64_t default_window = 0;  // the model's own, and the network's side multiple
+  int64_t side_multiple = 1;
   FusionMode fusion = FusionMode::Sdvc;
   WeightKind weights = WeightKind::Cone;
   std::unique_ptr<Sampler> sampler;
   torch::Device device = torch::kCPU;
   Denoiser denoiser;
 
-  // The fusion over the window grid of a height x width output scene.
+  // SettingsError when the window is larger than a height x width output needs (the default
+  // window, or the scene's longer side rounded up to the network's multiple): a larger one only
+  // pads the scene, at the square of the cost (a 4096-px window on a 100-px scene runs out of memory).
+  void check_window(int64_t height, int64_t width) const;
+  // The fusion over the window grid of a height x width output scene (checked as above).
   Fuser fuser(int64_t height, int64_t width) const;
 };
 
