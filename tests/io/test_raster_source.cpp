@@ -90,7 +90,7 @@ TEST(InRange, OnePairForAllBandsOrOnePerBand) {
   EXPECT_FLOAT_EQ(w.data[0][0][0].item<float>(), 0.0f);
   EXPECT_FLOAT_EQ(w.data[1][0][0].item<float>(), -1.0f);
 
-  EXPECT_THROW(RasterSource(path, {}, {{0, 1}, {0, 2}, {0, 3}}), std::runtime_error);
+  EXPECT_THROW(RasterSource(path, {}, {{0, 1}, {0, 2}, {0, 3}}), std::invalid_argument);
   EXPECT_THROW(geosr::parse_ranges("5,1"), std::invalid_argument);
   EXPECT_THROW(geosr::parse_ranges("0,1,2"), std::invalid_argument);
   EXPECT_THROW(geosr::parse_ranges("a,b"), std::invalid_argument);
