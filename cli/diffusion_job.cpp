@@ -79,8 +79,8 @@ DiffusionSetup prepare_settings(const DiffusionSettings& settings) {
   }
 }
 
-void warn_about_value_rule(const std::string& command, const RasterSource& source) {
-  if (const auto warning = value_rule_warning(source, "give --in-range LO,HI")) warn(command, *warning);
+void warn_about_value_rule(const std::string& command, const RasterSource& source, const ValueSurvey& survey) {
+  if (const auto warning = value_rule_warning(source, survey, "give --in-range LO,HI")) warn(command, *warning);
 }
 
 RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup) {

@@ -11,6 +11,7 @@
 
 #include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/value_survey.hpp"
 #include "options.hpp"
 
 namespace geosr::cli {
@@ -48,7 +49,7 @@ RasterSource open_model_source(const IoOptions& io, const DiffusionSetup& setup)
 
 // Warns, as `command`, when the value rule would show the model a white scene (values far beyond
 // the range) or a flat one (values in a sliver of it), from a decimated read (value_survey.hpp).
-void warn_about_value_rule(const std::string& command, const RasterSource& source);
+void warn_about_value_rule(const std::string& command, const RasterSource& source, const ValueSurvey& survey);
 
 // Opens SRC itself: without -b it selects the first bands the model takes (1,2,3 for an RGB model).
 int run_diffusion_job(const DiffusionJob& job, IoOptions io);

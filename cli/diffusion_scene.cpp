@@ -104,6 +104,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
     : job(job_),
       setup(prepare_settings(job_)),
       source(open_model_source(io, setup)),
+      survey(survey_values(source)),
       channels(static_cast<int64_t>(source.bands().size())),
       height(source.height() * setup.scale),
       width(source.width() * setup.scale),
@@ -165,7 +166,7 @@ DiffusionScene::DiffusionScene(const DiffusionJob& job_, IoOptions& io)
   // The input and the model by content too: a scene or a model rewritten in place is another run.
   settings = {{"input", fs::weakly_canonical(source.path()).string()},
               {"input_size", std::to_string(source.width()) + "x" + std::to_string(source.height())},
-              {"input_pixels", digest_text(survey_values(source).digest)},
+              {"input_pixels", digest_text(survey.digest)},
               {"bands", join(bands)},
               {"in_range", ranges},
               {"model", fs::weakly_canonical(job.model).string()},
@@ -292,7 +293,7 @@ void DiffusionScene::check_runnable() const {
     throw no_valid_pixels(source.path());
   }
   check_output(spec);
-  warn_about_value_rule("sr", source);
+  warn_about_value_rule("sr", source, survey);
   if (!source.geotransform()) warn("sr", "input has no geotransform; the output will have none");
   if (source.crs_wkt().empty()) warn("sr", "input has no CRS; the output will have none");
 }

@@ -57,6 +57,7 @@ struct DiffusionScene {
   const DiffusionJob& job;
   DiffusionSetup setup;
   RasterSource source;
+  ValueSurvey survey;  // read once: the value rule's warning, and the input's pixels a checkpoint records
   int64_t channels = 0, height = 0, width = 0;
   Fuser fuser;
   ConditionSource condition;

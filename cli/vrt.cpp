@@ -14,6 +14,7 @@
 #include "geosr/io/georef.hpp"
 #include "geosr/io/output_spec.hpp"
 #include "geosr/io/raster_writer.hpp"
+#include "geosr/io/value_survey.hpp"
 #include "options.hpp"
 #include "resample_job.hpp"
 
@@ -123,7 +124,7 @@ int vrt_command(const std::vector<std::string>& arguments) {
     setup.check_window(source.height() * setup.scale, source.width() * setup.scale);
     // A VRT of nothing but NoData is refused as `geosr sr` refuses it.
     if (!source.any_valid()) throw no_valid_pixels(source.path());
-    warn_about_value_rule("vrt", source);
+    warn_about_value_rule("vrt", source, survey_values(source));
     check_output_path(io.dst, io.overwrite);
     write_text_file(io.dst, vrt_text(source, settings, setup));
     if (!io.quiet) {

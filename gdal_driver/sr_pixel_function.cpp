@@ -1,7 +1,6 @@
 #include "sr_pixel_function.hpp"
 
 #include <cstdlib>
-#include <functional>
 #include <limits>
 #include <list>
 #include <map>
@@ -99,7 +98,7 @@ void check_request(int width, int height, std::pair<int64_t, int64_t> size, int6
 struct Cache {
   std::mutex mutex;
   std::map<std::string, DiffusionSetup> setups;
-  std::list<std::pair<size_t, torch::Tensor>> results;  // most recent first
+  std::list<std::pair<uint64_t, torch::Tensor>> results;  // most recent first
 };
 Cache& cache() {
   static Cache instance;
@@ -170,13 +169,10 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     else setup.check_window(height, width);
     // The request is known by its content: the same sources, read with the same value rule,
     // NoData and masks, and the same settings give the same pixels.
-    size_t key = std::hash<std::string>{}(settings + "|" + std::to_string(width) + "x" + std::to_string(height) + "|" +
-                                          exact_number(range.lo) + "," + exact_number(range.hi) + "|" +
-                                          (request.nodata ? exact_number(*request.nodata) : "none") + "|" +
-                                          std::to_string(request.masks));
-    key ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(sources_read.data_ptr<double>()),
-                                                          sources_read.numel() * sizeof(double))) +
-           0x9e3779b97f4a7c15ULL + (key << 6) + (key >> 2);
+    const std::string rule = settings + "|" + std::to_string(width) + "x" + std::to_string(height) + "|" +
+                             exact_number(range.lo) + "," + exact_number(range.hi) + "|" +
+                             (request.nodata ? exact_number(*request.nodata) : "none") + "|" + std::to_string(request.masks);
+    const uint64_t key = tensor_digest(sources_read, digest_bytes(rule.data(), rule.size()));
     torch::Tensor y;
     for (auto it = shared.results.begin(); it != shared.results.end(); ++it) {
       if (it->first == key) {

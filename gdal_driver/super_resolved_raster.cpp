@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <limits>
 
 #include <cpl_error.h>
@@ -78,7 +77,7 @@ SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
       fuser_(setup_.fuser(height_, width_)) {
   if (!source_.any_valid()) throw no_valid_pixels(connection.source);
   // GDAL programs show no `geosr sr` messages: the value rule's warning comes as a GDAL warning.
-  if (const auto warning = value_rule_warning(source_, "give in_range=LO,HI"))
+  if (const auto warning = value_rule_warning(source_, survey_values(source_), "give in_range=LO,HI"))
     CPLError(CE_Warning, CPLE_AppDefined, "GEOSR: %s", warning->c_str());
   metadata_ = diffusion_metadata(connection.settings, setup_);
   metadata_.merge(output_spec_for(source_, width_, height_).metadata);  // GEOSR_BANDS, GEOSR_IN_RANGE
@@ -87,7 +86,7 @@ SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
   std::string key = fs::weakly_canonical(connection.source).string() + "|" + std::to_string(width_) + "x" +
                     std::to_string(height_) + "|" + settings_key(connection.settings) + "|" + std::to_string(block_);
   for (const auto& [name, value] : metadata_) key += "|" + name + "=" + value;
-  key_ = std::to_string(std::hash<std::string>{}(key));
+  key_ = digest_text(digest_bytes(key.data(), key.size()));
   if (!connection.cache_dir.empty()) {  // a directory that cannot be used is reported at open, not at the first block
     std::error_code error;
     fs::create_directories(connection.cache_dir, error);

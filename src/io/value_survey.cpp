@@ -55,8 +55,8 @@ std::string ranges_text(const RasterSource& source) {
 
 }  // namespace
 
-std::optional<std::string> value_rule_warning(const RasterSource& source, const std::string& fix) {
-  const ValueSurvey survey = survey_values(source);
+std::optional<std::string> value_rule_warning(const RasterSource& source, const ValueSurvey& survey,
+                                              const std::string& fix) {
   if (survey.samples == 0) return {};
   const std::string values =
       "the values (" + format_number(survey.file_low) + ".." + format_number(survey.file_high) + ", sampled)";

@@ -28,8 +28,9 @@ struct ValueSurvey {
 // whole scene when it is smaller); throws on read errors as RasterSource does.
 ValueSurvey survey_values(const RasterSource& source, int64_t windows = 16, int64_t side = 32);
 
-// What a default survey of `source` is worth saying, ending with `fix` (how the caller's user
-// gives the range: "give --in-range LO,HI"); nothing when the values suit the model.
-std::optional<std::string> value_rule_warning(const RasterSource& source, const std::string& fix);
+// What `survey` of `source` is worth saying, ending with `fix` (how the caller's user gives the
+// range: "give --in-range LO,HI"); nothing when the values suit the model.
+std::optional<std::string> value_rule_warning(const RasterSource& source, const ValueSurvey& survey,
+                                              const std::string& fix);
 
 }  // namespace geosr
