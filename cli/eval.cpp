@@ -201,6 +201,7 @@ int eval_command(const std::vector<std::string>& arguments) {
     }
     opts.device = parse_device(values["device"].as<std::string>());
     opts.batch_size = values["batch"].as<int64_t>();
+    if (opts.batch_size < 1 || opts.batch_size > 4096) throw UsageError("--batch must be 1 .. 4096");
     opts.seed = read_seed(values);
     if (const std::string problem = eval::metrics_problem(opts); !problem.empty()) throw UsageError(problem);
     const auto report = eval::evaluate_rasters(values["reference"].as<std::string>(),

@@ -43,6 +43,11 @@ std::vector<ValueRange> parse_ranges(const std::string& text, const std::string&
     if (!(values[i] < values[i + 1])) {
       throw std::invalid_argument(option + ": lo must be below hi (got '" + text + "')");
     }
+    // The network sees float32: a span so narrow (0,1e-300) that its scale overflows there, or so wide that
+    // hi - lo is infinite, would fail hours later as NaN in the canvas.
+    const double span = values[i + 1] - values[i];
+    if (!std::isfinite(span) || !(2.0 / span <= std::numeric_limits<float>::max()))
+      throw std::invalid_argument(option + ": the range " + text + " is too narrow or too wide to map to [-1, 1]");
     ranges.push_back({values[i], values[i + 1]});
   }
   return ranges;

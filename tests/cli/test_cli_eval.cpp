@@ -100,8 +100,9 @@ TEST(CliEval, RefusesOtherGridsAndBadOptions) {
     r = geosr_run("eval --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --grid " + grid);
     EXPECT_EQ(r.exit_code, 2) << grid << ": " << r.output;
   }
-  // -b is no abbreviation of --batch, and PSNR needs a positive MAX.
-  for (const std::string& option : {"-b 1,2,3", "--max-value 0", "--max-value -5", "--seed -1", "--metrics psnr,,ssim"}) {
+  // -b is no abbreviation of --batch, PSNR needs a positive MAX, a feature batch at least one image.
+  for (const std::string& option : {"-b 1,2,3", "--max-value 0", "--max-value -5", "--seed -1", "--metrics psnr,,ssim",
+                                    "--batch 0", "--batch -1", "--device cuda:abc"}) {
     r = geosr_run("eval --metrics psnr --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " " + option);
     EXPECT_EQ(r.exit_code, 2) << option << ": " << r.output;
   }

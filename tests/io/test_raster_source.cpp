@@ -95,6 +95,9 @@ TEST(InRange, OnePairForAllBandsOrOnePerBand) {
   EXPECT_THROW(geosr::parse_ranges("0,1,2"), std::invalid_argument);
   EXPECT_THROW(geosr::parse_ranges("a,b"), std::invalid_argument);
   EXPECT_THROW(geosr::parse_ranges("0,255,"), std::invalid_argument) << "a trailing comma is a typo";
+  // Spans whose mapping to [-1, 1] would underflow or overflow (NaN in the canvas hours later).
+  EXPECT_THROW(geosr::parse_ranges("0,1e-300"), std::invalid_argument);
+  EXPECT_THROW(geosr::parse_ranges("-1e308,1e308"), std::invalid_argument);
   EXPECT_EQ(geosr::parse_ranges("-1,1,0,255").size(), 2u);
 }
 
