@@ -232,7 +232,7 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
   // A split part of 0 (a Slurm array's 0-based id) had run the whole scene, a window far beyond the
   // 1280-px output run out of memory, a malformed device looked like a missing GPU.
   for (const std::string& options : {"--window -128", "--stride -5", "--seed -1", "--sampler ddim --eta -1",
-                                     "--sampler ddim --eta nan", "--max-ram -5G",
+                                     "--sampler ddim --eta nan", "--eta 0.5", "--max-ram -5G",
                                      "--lr-consistency 1.5", "--lr-consistency -0.1", "--lr-consistency nan",
                                      "--split-rows 2 --split-part 0", "--split-rows -1", "--split-rows 0",
                                      "--window 2048", "--device cuda:abc", "--device cuda:-1",

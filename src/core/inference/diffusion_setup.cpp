@@ -104,6 +104,9 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   } catch (const std::runtime_error& e) {
     throw SettingsError(e.what());
   }
+  // DDPM's noise is fixed by the schedule: an eta there would be recorded in the output's metadata
+  // without having changed a pixel.
+  if (sampler == SamplerKind::Ddpm && s.eta != 0.0) throw SettingsError("eta is the ddim sampler's (ddpm ignores it)");
   LrConsistency consistency;
   try {
     consistency = lr_consistency(setup.scale, s.lr_consistency);
