@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <cpl_string.h>
+#include <ogr_spatialref.h>
 
 #include "commands.hpp"
 #include "diffusion_job.hpp"
@@ -30,12 +31,45 @@ std::string xml(const std::string& text) {
   return out;
 }
 
+// The source as the VRT names it, opened from anywhere: a file made absolute, an archive's relative
+// path inside /vsizip/ and the like too; other GDAL names (GTIFF_DIR:1:x.tif, NETCDF:...) as given.
+std::string source_name(const std::string& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) return fs::absolute(path).string();
+  for (const std::string prefix : {"/vsizip/", "/vsitar/", "/vsigzip/", "/vsi7z/", "/vsirar/"}) {
+    if (path.rfind(prefix, 0) != 0) continue;
+    const std::string inner = path.substr(prefix.size());
+    if (!inner.empty() && inner.front() != '/' && inner.front() != '{' && inner.rfind("/vsi", 0) != 0)
+      return prefix + fs::absolute(inner).string();
+  }
+  return path;
+}
+
+// Which CRS axis each data axis is: x, y as GDAL's datasets read the CRS (east, north first), so a
+// lat/lon CRS such as EPSG:4326 is "2,1".
+std::string axis_mapping(const std::string& wkt) {
+  OGRSpatialReference srs;
+  if (srs.importFromWkt(wkt.c_str()) != OGRERR_NONE) return "1,2";
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::string text;
+  for (const int axis : srs.GetDataAxisToSRSAxisMapping()) text += (text.empty() ? "" : ",") + std::to_string(axis);
+  return text;
+}
+
 std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, const DiffusionSetup& setup) {
   const int64_t w = source.width() * setup.scale, h = source.height() * setup.scale;
-  const std::string path = xml(fs::absolute(source.path()).string());
+  const std::string path = xml(source_name(source.path()));
+  // All input bands' value rules, the same list in every output band: each band's pixel function
+  // maps every source with its own rule, and the bands share one denoised request.
+  std::string ranges;
+  for (const BandInfo& band : source.bands())
+    ranges += (ranges.empty() ? "" : ",") + exact_number(band.range.lo) + "," + exact_number(band.range.hi);
   std::ostringstream out;
   out << "<VRTDataset rasterXSize=\"" << w << "\" rasterYSize=\"" << h << "\">\n";
-  if (!source.crs_wkt().empty()) out << "  <SRS dataAxisToSRSAxisMapping=\"1,2\">" << xml(source.crs_wkt()) << "</SRS>\n";
+  if (!source.crs_wkt().empty()) {
+    out << "  <SRS dataAxisToSRSAxisMapping=\"" << axis_mapping(source.crs_wkt()) << "\">" << xml(source.crs_wkt())
+        << "</SRS>\n";
+  }
   if (const auto& gt = source.geotransform()) {
     const GeoTransform t = resampled_geotransform(*gt, source.width(), source.height(), w, h);
     out << "  <GeoTransform>";
@@ -68,8 +102,7 @@ std::string vrt_text(const RasterSource& source, const DiffusionSettings& s, con
         << exact_number(s.eta) << "\" lr_consistency=\"" << exact_number(s.lr_consistency) << "\" fusion=\""
         << xml(s.fusion) << "\" weights=\"" << xml(s.weights) << "\" window=\"" << setup.window << "\" stride=\""
         << setup.stride << "\" batch=\"" << s.batch << "\" device=\"" << xml(s.device)
-        << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\""
-        << exact_number(band.range.lo) << "," << exact_number(band.range.hi) << "\""
+        << "\" precision=\"" << xml(s.precision) << "\" size=\"" << w << "," << h << "\" in_range=\"" << ranges << "\""
         << (nodata ? " nodata=\"" + exact_number(*nodata) + "\" masks=\"" + std::to_string(source.bands().size()) + "\""
                    : std::string())
         << "/>\n";

@@ -22,6 +22,11 @@
 namespace geosr::gdal {
 namespace {
 
+// UTF-8's byte order mark, which some editors put before a JSON file's first brace.
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+// A descriptor is a few keys; a larger file is no descriptor and is not read whole.
+constexpr GIntBig kMaxDescriptorBytes = 1 << 20;
+
 namespace fs = std::filesystem;
 
 const char* const kPrefix = "GEOSR:";
@@ -77,7 +82,16 @@ std::map<std::string, std::string> read_descriptor(const std::string& path) {
   CPLJSONDocument document;
   // GDAL's parse error goes into the one error line the driver reports, not a second one before it.
   GdalErrorTrap trap;
-  if (!document.Load(path))
+  GByte* bytes = nullptr;
+  vsi_l_offset size = 0;
+  bool parsed = VSIIngestFile(nullptr, path.c_str(), &bytes, &size, kMaxDescriptorBytes);
+  if (parsed) {
+    std::string_view text(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
+    if (text.substr(0, 3) == kByteOrderMark) text.remove_prefix(3);  // CPLJSONDocument refuses one
+    parsed = document.LoadMemory(std::string(text));
+  }
+  VSIFree(bytes);
+  if (!parsed)
     throw std::invalid_argument("cannot read the descriptor " + path +
                                 (trap.first_error().empty() ? "" : ": " + trap.first_error()));
   const CPLJSONObject root = document.GetRoot();
@@ -89,11 +103,21 @@ std::map<std::string, std::string> read_descriptor(const std::string& path) {
     const std::string key = lower(child.GetName());
     if (key == "geosr") continue;
     std::string value = child.ToString();
-    if (child.GetType() == CPLJSONObject::Type::Array) {  // "bands": [1, 2, 3]
+    if (child.GetType() == CPLJSONObject::Type::Array) {  // "bands": [1, 2, 3], "in_range": [[0, 255], [0, 200]]
       value.clear();
-      for (const CPLJSONObject& item : child.ToArray()) value += (value.empty() ? "" : ",") + item.ToString();
+      for (const CPLJSONObject& item : child.ToArray()) {
+        if (item.GetType() != CPLJSONObject::Type::Array) {
+          value += (value.empty() ? "" : ",") + item.ToString();
+          continue;
+        }
+        for (const CPLJSONObject& inner : item.ToArray()) value += (value.empty() ? "" : ",") + inner.ToString();
+      }
     }
-    if ((key == "source" || key == "model" || key == "cache_dir") && !value.empty() && fs::path(value).is_relative())
+    // GDAL names such as GTIFF_DIR:1:/data/x.tif or NETCDF:x.nc:sst are relative to fs::path but no
+    // file beside the descriptor: they go to GDAL as written.
+    const bool gdal_name = value.find(':') != std::string::npos && !fs::exists(base / value);
+    if ((key == "source" || key == "model" || key == "cache_dir") && !value.empty() && fs::path(value).is_relative() &&
+        !gdal_name)
       value = (base / value).string();
     if (!values.emplace(key, value).second) throw std::invalid_argument("'" + key + "' is given twice in " + path);
   }
@@ -145,7 +169,8 @@ DiffusionSetup prepare_for_gdal(const DiffusionSettings& settings) {
 bool is_descriptor(const char* header, int size) {
   // "geosr" as a key of the top-level object, not a GeoJSON feature's property or any value that
   // mentions it. A small scan, since the header may end mid-document.
-  const std::string_view text(header, static_cast<size_t>(size));
+  std::string_view text(header, static_cast<size_t>(size));
+  if (text.substr(0, 3) == kByteOrderMark) text.remove_prefix(3);
   int depth = 0;
   for (size_t at = 0; at < text.size(); ++at) {
     const char ch = text[at];

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "connection.hpp"
@@ -11,6 +12,9 @@
 
 namespace geosr::gdal {
 namespace {
+
+// How far into a JSON file a descriptor's "geosr" key is looked for.
+constexpr int kDescriptorScanBytes = 64 << 10;
 
 // A super-resolved band: blocks come from the shared raster, all bands of a block at once.
 class GeosrBand final : public GDALRasterBand {
@@ -129,7 +133,14 @@ CPLErr LrOverviewBand::IReadBlock(int bx, int by, void* image) {
 
 int GeosrDataset::Identify(GDALOpenInfo* info) {
   if (STARTS_WITH_CI(info->pszFilename, "GEOSR:")) return TRUE;
-  return info->nHeaderBytes > 0 && is_descriptor(reinterpret_cast<const char*>(info->pabyHeader), info->nHeaderBytes);
+  if (info->nHeaderBytes <= 0) return FALSE;
+  if (is_descriptor(reinterpret_cast<const char*>(info->pabyHeader), info->nHeaderBytes)) return TRUE;
+  // The "geosr" key may follow a long comment or source name: a JSON object read only in part is
+  // read further before it is declined.
+  const std::string_view start(reinterpret_cast<const char*>(info->pabyHeader), static_cast<size_t>(info->nHeaderBytes));
+  const size_t first = start.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  if (first == std::string_view::npos || start[first] != '{' || !info->TryToIngest(kDescriptorScanBytes)) return FALSE;
+  return is_descriptor(reinterpret_cast<const char*>(info->pabyHeader), info->nHeaderBytes);
 }
 
 GDALDataset* GeosrDataset::Open(GDALOpenInfo* info) {

@@ -23,7 +23,7 @@ namespace {
 struct Request {
   DiffusionSettings settings;
   int band = 0;
-  std::optional<ValueRange> range;
+  std::vector<ValueRange> ranges;  // one for all sources or one per source band; empty: the transfer type's
   std::optional<double> nodata;  // the output's NoData value
   int masks = 0;                 // the last `masks` sources are the input bands' masks (0: all valid)
   std::optional<std::pair<int64_t, int64_t>> size;  // the VRT's width and height, when given
@@ -50,9 +50,7 @@ Request parse_arguments(CSLConstList arguments) {
     if (name == "band") {
       r.band = to_int(name, text, 1);
     } else if (name == "in_range") {
-      const auto ranges = parse_ranges(text, "in_range");
-      if (ranges.size() != 1) throw std::invalid_argument("in_range takes one lo,hi pair");
-      r.range = ranges.front();
+      r.ranges = parse_ranges(text, "in_range");
     } else if (name == "nodata") {
       r.nodata = to_number(name, text);
     } else if (name == "masks") {
@@ -88,8 +86,9 @@ void check_request(int width, int height, std::pair<int64_t, int64_t> size, int6
   static std::once_flag warned;
   std::call_once(warned, [&] {
     CPLError(CE_Warning, CPLE_AppDefined,
-             "geosr_sr: requests cover part of the raster (%d x %d of %lld x %lld); each is denoised as a scene of "
-             "its own, so their edges may show; the GEOSR driver is seamless",
+             "geosr_sr: requests are parts of the raster or reduced-resolution reads of it (%d x %d of %lld x %lld); "
+             "each is denoised as a scene of its own, so edges may show and reduced reads are denoised at the "
+             "wrong scale; the GEOSR driver is seamless and has overviews",
              width, height, static_cast<long long>(raster_width), static_cast<long long>(raster_height));
   });
 }
@@ -127,7 +126,6 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
                          GDALDataType buffer_type, int pixel_space, int line_space, CSLConstList arguments) {
   try {
     const Request request = parse_arguments(arguments);
-    const ValueRange range = request.range.value_or(default_range(source_type));
     const size_t pixels = static_cast<size_t>(width) * static_cast<size_t>(height);
     if (source_count < 1) throw std::invalid_argument("the VRT band has no sources");
     if (request.masks >= source_count)
@@ -139,6 +137,14 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     }
     const int bands = source_count - request.masks;
     const torch::Tensor condition = sources_read.slice(0, 0, bands);
+    // Every output band of a VRT passes the same list, so all of them share one denoised request.
+    std::vector<ValueRange> ranges = request.ranges;
+    if (ranges.empty()) ranges.push_back(default_range(source_type));
+    if (ranges.size() == 1) ranges.resize(static_cast<size_t>(bands), ranges.front());
+    if (ranges.size() != static_cast<size_t>(bands)) {
+      throw std::invalid_argument("in_range gives " + std::to_string(ranges.size()) + " ranges for " +
+                                  std::to_string(bands) + " sources (give one, or one per source band)");
+    }
     // A sample enters the model where it is finite and its band's mask (else the band's NoData
     // value, GDAL's fill without masks) says it is valid. A pixel is valid where the masks say so,
     // as `geosr sr` decides from the LR pixel under it: GDAL's cubic spreads a NaN NoData into
@@ -164,14 +170,18 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
       throw std::invalid_argument("the model takes " + std::to_string(setup.channels) + " bands but the VRT band has " +
                                   std::to_string(bands) + " sources");
     }
+    if (request.band > setup.channels) {  // before the denoising it would waste
+      throw std::invalid_argument("band " + std::to_string(request.band) + " is beyond the model's " +
+                                  std::to_string(setup.channels) + " bands");
+    }
     if (request.size) check_request(width, height, *request.size, setup.window);
     if (request.size) setup.check_window(request.size->second, request.size->first);
     else setup.check_window(height, width);
     // The request is known by its content: the same sources, read with the same value rule,
     // NoData and masks, and the same settings give the same pixels.
-    const std::string rule = settings + "|" + std::to_string(width) + "x" + std::to_string(height) + "|" +
-                             exact_number(range.lo) + "," + exact_number(range.hi) + "|" +
-                             (request.nodata ? exact_number(*request.nodata) : "none") + "|" + std::to_string(request.masks);
+    std::string rule = settings + "|" + std::to_string(width) + "x" + std::to_string(height) + "|";
+    for (const ValueRange& range : ranges) rule += exact_number(range.lo) + "," + exact_number(range.hi) + ";";
+    rule += std::string("|") + (request.nodata ? exact_number(*request.nodata) : "none") + "|" + std::to_string(request.masks);
     const uint64_t key = tensor_digest(sources_read, digest_bytes(rule.data(), rule.size()));
     torch::Tensor y;
     for (auto it = shared.results.begin(); it != shared.results.end(); ++it) {
@@ -192,19 +202,17 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
       options.device = setup.device;
       CPLDebug("GEOSR", "geosr_sr: denoising a %d x %d request", width, height);
       // Unusable samples are 0 in model space, as `geosr sr` has them; nothing valid, nothing to denoise.
-      const torch::Tensor model = torch::where(usable, to_model(condition, range), torch::zeros({}, torch::kFloat64));
+      torch::Tensor model = torch::empty_like(condition);
+      for (int b = 0; b < bands; ++b)
+        model[b] = torch::where(usable[b], to_model(condition[b], ranges[b]), torch::zeros({}, torch::kFloat64));
       y = valid.any().item<bool>()
               ? sample_scene(setup.denoiser, *setup.sampler, model.to(torch::kFloat32), options)
               : torch::zeros({setup.channels, height, width});
       shared.results.emplace_front(key, y);
       if (shared.results.size() > 8) shared.results.pop_back();
     }
-    if (request.band > y.size(0)) {
-      throw std::invalid_argument("band " + std::to_string(request.band) + " is beyond the model's " +
-                                  std::to_string(y.size(0)) + " bands");
-    }
     const torch::Tensor values =
-        output_values(y[request.band - 1], range, buffer_type, valid, request.nodata).to(torch::kFloat64).contiguous();
+        output_values(y[request.band - 1], ranges[request.band - 1], buffer_type, valid, request.nodata).to(torch::kFloat64).contiguous();
     for (int row = 0; row < height; ++row) {
       GDALCopyWords(values.data_ptr<double>() + static_cast<size_t>(row) * width, GDT_Float64, 8,
                     static_cast<GByte*>(data) + static_cast<GPtrDiff_t>(line_space) * row, buffer_type, pixel_space,

@@ -11,8 +11,9 @@
 namespace geosr::gdal {
 
 // Arguments (PixelFunctionArguments): band (1-based output band, required), model, steps, seed,
-// sampler, eta, fusion, weights, window, stride, batch, device, precision, in_range ("lo,hi":
-// source values mapped to the model range; default: the source type's full range).
+// sampler, eta, fusion, weights, window, stride, batch, device, precision, in_range ("lo,hi"
+// for all sources or one pair per source band: source values mapped to the model range; default:
+// the source type's full range).
 CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width, int height, GDALDataType source_type,
                          GDALDataType buffer_type, int pixel_space, int line_space, CSLConstList arguments);
 

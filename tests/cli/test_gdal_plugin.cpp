@@ -300,7 +300,7 @@ TEST(GdalPlugin, VrtResultsAreKeptPerValueRule) {
   const fs::path dir = t::scratch("plugin_vrt_rules");
   ASSERT_EQ(geosr("vrt -q --steps 2 " + t::quote(kLr) + " " + t::quote(dir / "sr.vrt")).exit_code, 0);
   const std::string plain = t::file_bytes(dir / "sr.vrt");
-  const std::string doubled = std::regex_replace(plain, std::regex("in_range=\"0,255\""), "in_range=\"0,510\"");
+  const std::string doubled = std::regex_replace(plain, std::regex("in_range=\"[^\"]*\""), "in_range=\"0,510\"");
   ASSERT_NE(doubled, plain);
   std::ofstream(dir / "doubled.vrt") << doubled;
   std::string extra;
@@ -361,6 +361,73 @@ TEST(GdalPlugin, VrtPixelFunctionSuperResolvesThroughGdalTranslate) {
   // Same seed and grid as `geosr sr`; only GDAL's cubic (a = -0.5) differs from the model's
   // OpenCV cubic (a = -0.75), so it is far closer to the same-seed run than another seed is.
   EXPECT_GT(psnr(vrt, same), psnr(other, same) + 6.0) << psnr(vrt, same) << " vs " << psnr(other, same);
+}
+
+TEST(GdalPlugin, VrtMapsEachBandWithItsOwnRange) {
+  // Band 2 stored at twice the values with a range twice as wide: the model sees the same scene, so
+  // the VRT gives the same pixels with band 2 doubled, to the bit (Float32 sources: GDAL's cubic of
+  // doubled values is the doubled cubic). Each band's range applied to all three sources (as it
+  // was) conditioned the model on a different scene per band.
+  const fs::path dir = t::scratch("plugin_vrt_band_ranges");
+  ASSERT_EQ(gdal("gdal_translate -q -ot Float32 " + t::quote(kLr) + " " + t::quote(dir / "plain.tif")).exit_code, 0);
+  ASSERT_EQ(gdal("gdal_translate -q -ot Float32 -scale_2 0 255 0 510 " + t::quote(kLr) + " " + t::quote(dir / "wide.tif"))
+                .exit_code, 0);
+  ASSERT_EQ(geosr("vrt -q --steps 2 --in-range 0,255 " + t::quote(dir / "plain.tif") + " " + t::quote(dir / "plain.vrt"))
+                .exit_code, 0);
+  ASSERT_EQ(geosr("vrt -q --steps 2 --in-range 0,255,0,510,0,255 " + t::quote(dir / "wide.tif") + " " +
+                  t::quote(dir / "wide.vrt")).exit_code, 0);
+  const auto run = gdal("CPL_DEBUG=GEOSR gdal_translate -q -of COG " + t::quote(dir / "wide.vrt") + " " +
+                        t::quote(dir / "wide_sr.tif"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(count(run.output, "geosr_sr: denoising"), 1) << "the bands share one request: " << run.output;
+  ASSERT_EQ(gdal("gdal_translate -q -of COG " + t::quote(dir / "plain.vrt") + " " + t::quote(dir / "plain_sr.tif")).exit_code, 0);
+  Pixels wide = read(dir / "wide_sr.tif");
+  const Pixels plain = read(dir / "plain_sr.tif");
+  ASSERT_EQ(wide.values.size(), plain.values.size());
+  ASSERT_FALSE(wide.values.empty());
+  const size_t plane = static_cast<size_t>(wide.width) * wide.height;
+  for (size_t i = plane; i < 2 * plane; ++i) wide.values[i] /= 2.0;
+  EXPECT_EQ(psnr(wide, plain), INFINITY);
+}
+
+TEST(GdalPlugin, SourcesAreNamedAsGdalOpensThem) {
+  const fs::path dir = t::scratch("plugin_names");
+  // A lat/lon CRS keeps GDAL's east-north data axes in the VRT (it had put the scene off Somalia).
+  const auto s2 = dir / "s2.tif";
+  ASSERT_EQ(gdal("gdal_translate -q -srcwin 0 0 40 40 -ot Byte -scale " +
+                 t::quote(t::shared_data() / "odd" / "s2like_float64_epsg4326.tif") + " " + t::quote(s2)).exit_code, 0);
+  ASSERT_EQ(geosr("vrt -q --steps 2 " + t::quote(s2) + " " + t::quote(dir / "s2.vrt")).exit_code, 0);
+  const std::regex corner("Upper Left +\\( *([-0-9.]+), *([-0-9.]+)\\)");
+  std::smatch source_corner, vrt_corner;
+  const std::string source_info = gdal("gdalinfo " + t::quote(s2)).output, vrt_info = gdal("gdalinfo " + t::quote(dir / "s2.vrt")).output;
+  ASSERT_TRUE(std::regex_search(source_info, source_corner, corner)) << source_info;
+  ASSERT_TRUE(std::regex_search(vrt_info, vrt_corner, corner)) << vrt_info;
+  EXPECT_EQ(vrt_corner[1], source_corner[1]);
+  EXPECT_EQ(vrt_corner[2], source_corner[2]);
+  EXPECT_NE(vrt_info.find("Data axis to CRS axis mapping: 2,1"), std::string::npos) << vrt_info;
+
+  // GDAL names that are no file: a GeoTIFF directory, a file inside a tar archive named relative to
+  // where geosr vrt ran. The VRTs open from elsewhere.
+  fs::copy_file(kLr, dir / "lr.tif");
+  ASSERT_EQ(t::run_command("cd " + t::quote(dir) + " && tar cf lr.tar lr.tif").exit_code, 0);
+  ASSERT_EQ(geosr("vrt -q --steps 2 " + t::quote("GTIFF_DIR:1:" + (dir / "lr.tif").string()) + " " + t::quote(dir / "dir.vrt"))
+                .exit_code, 0);
+  ASSERT_EQ(t::run_command("cd " + t::quote(dir) + " && " GEOSR_BINARY " vrt -q --steps 2 /vsitar/lr.tar/lr.tif tar.vrt").exit_code, 0);
+  for (const std::string name : {"dir.vrt", "tar.vrt"}) {
+    const auto info = gdal("sh -c 'cd / && gdalinfo -checksum " + (dir / name).string() + "'");
+    EXPECT_EQ(info.exit_code, 0) << name << ": " << info.output;
+    EXPECT_NE(info.output.find("Size is 255, 255"), std::string::npos) << name << ": " << info.output;
+  }
+  // In a descriptor too; and one with a byte order mark, its "geosr" key past GDAL's first 1 KiB,
+  // and its ranges as nested arrays, as an editor or a script writes them.
+  std::ofstream(dir / "dir.geosr.json") << R"({"geosr": 1, "steps": 2, "source": "GTIFF_DIR:1:)" << (dir / "lr.tif").string() << "\"}";
+  std::ofstream(dir / "late.geosr.json") << "\xEF\xBB\xBF{\"source\": \"lr.tif\"," << std::string(3000, '\n')
+                                          << "\"in_range\": [[0, 255], [0, 255], [0, 255]], \"geosr\": 1, \"steps\": 2}";
+  for (const std::string name : {"dir.geosr.json", "late.geosr.json"}) {
+    const auto info = gdal("gdalinfo " + t::quote(dir / name));
+    EXPECT_EQ(info.exit_code, 0) << name << ": " << info.output;
+    EXPECT_NE(info.output.find("Driver: GEOSR"), std::string::npos) << name << ": " << info.output;
+  }
 }
 
 TEST(GdalPlugin, VrtKeepsNoDataWhereSrDoes) {
