@@ -47,6 +47,7 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
                double min_valid) {
   const auto inputs = list_inputs(io.src, values.count("images") ? values["images"].as<std::string>() : "");
   check_not_input(io.src, io.dst);
+  check_not_input(io.src, io.dst + ".json");  // a JSON list of inputs beside DST
   for (const auto& input : inputs) {
     check_not_input(input, io.dst);
     check_not_input(input, io.dst + ".json");

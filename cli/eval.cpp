@@ -5,6 +5,7 @@
 #include <gdal.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -180,7 +181,8 @@ int eval_command(const std::vector<std::string>& arguments) {
     for (const char* result : {"json", "csv"})
       if (values.count(result))
         for (const auto& input : inputs) check_not_input(input, values[result].as<std::string>());
-    if (values.count("json") && values.count("csv") && values["json"].as<std::string>() == values["csv"].as<std::string>())
+    if (values.count("json") && values.count("csv") && std::filesystem::weakly_canonical(values["json"].as<std::string>()) ==
+                                                       std::filesystem::weakly_canonical(values["csv"].as<std::string>()))
       throw UsageError("--json and --csv name the same file");
     eval::RasterEvalOptions opts;
     if (values.count("lr")) opts.lr_path = values["lr"].as<std::string>();

@@ -9,12 +9,15 @@
 #include <sstream>
 
 #include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal_priv.h>
 
 #include "geosr/core/inference/diffusion_setup.hpp"
 #include "geosr/core/list_items.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/core/staged_file.hpp"
 #include "geosr/core/whole_number.hpp"
+#include "geosr/io/gdal_errors.hpp"
 #include "geosr/io/output_format.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_writer.hpp"
@@ -253,6 +256,19 @@ void check_not_input(const std::string& input, const std::string& output) {
   if (std::filesystem::equivalent(input, output, ec))
     throw UsageError((output == input ? output + " is the input file" : output + " is the input " + input) +
                      "; geosr never writes over its input");
+  // A VRT, a raster with sidecars or a vector dataset reads other files too: the output must be
+  // none of them (a VRT's source written over would lose the data and repoint the VRT).
+  if (!std::filesystem::exists(output, ec)) return;
+  register_gdal();
+  const GdalErrorTrap quiet;
+  const std::unique_ptr<GDALDataset> dataset(
+      GDALDataset::Open(input.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  if (!dataset) return;
+  const CPLStringList files(dataset->GetFileList());
+  for (int i = 0; i < files.size(); ++i) {
+    if (std::filesystem::equivalent(files[i], output, ec))
+      throw UsageError(output + " is read by the input " + input + "; geosr never writes over its input");
+  }
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -131,6 +131,7 @@ int seg_eval(const std::vector<std::string>& args) {
     for (const auto& file : files) {
       const LabelRaster predicted = read_label_raster(file);
       const std::string label_file = labels_dir ? find_label_file(file, labels) : labels;
+      if (values.count("json") && !label_file.empty()) check_not_input(label_file, values["json"].as<std::string>());
       unlabelled += label_file.empty();
       // A tile without a label file has no labelled object: all background.
       const LabelRaster truth =

@@ -1,10 +1,12 @@
 #include "split_job.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "diffusion_scene.hpp"
 #include "geosr/core/canvas/region_sampler.hpp"
+#include "geosr/core/interrupt.hpp"
 #include "geosr/core/distributed/row_partition.hpp"
 #include "geosr/io/progress.hpp"
 #include "geosr/io/raster_writer.hpp"
@@ -26,7 +28,7 @@ Region band_rows(const RowPart& part, const WindowGrid& grid) {
 
 // y_0 of one band, computed or, when an earlier job left it with these settings, read back.
 torch::Tensor band_result(DiffusionScene& scene, const RowPart& part, int index, int parts, const std::string& dst,
-                          const RunSettings& settings) {
+                          const RunSettings& settings, const std::function<void(const SceneProgress&)>& progress) {
   const std::string path = part_path(dst, index, parts);
   const Region rows = band_rows(part, scene.grid());
   auto array = SceneArray::in_memory(scene.channels, rows.height(), rows.width());
@@ -43,7 +45,11 @@ torch::Tensor band_result(DiffusionScene& scene, const RowPart& part, int index,
                         return read_condition(scene.lr_reader(), scene.source.height(), scene.source.width(),
                                               scene.grid(), r);
                       },
-                      scene.job.seed, scene.job.batch, scene.setup.device};
+                      scene.job.seed, scene.job.batch, scene.setup.device,
+                      [&progress](const SceneProgress& p) {
+                        if (InterruptGuard::received()) throw Interrupted{InterruptGuard::received()};
+                        progress(p);
+                      }};
   const int64_t halo = scene.job.split_halo * scene.grid().stride();
   array->write({0, 0, rows.height(), rows.width()}, sample_region(run, rows, halo));
   save_checkpoint(path, settings, scene.job.steps, *array);
@@ -70,13 +76,33 @@ int run_split_job(const DiffusionJob& job, IoOptions io) {
               << job.split_halo << " rows of windows\n";
     return 0;
   }
+  if (job.split_rows > used && !io.quiet) {
+    warn("sr", "the scene splits into " + std::to_string(used) + " bands, not " + std::to_string(job.split_rows) +
+                   " (a band needs a row of windows); --split-part " + std::to_string(used + 1) + " and above are refused");
+  }
+  // Where the bands are kept, checked before the first one is computed.
+  check_output_path(part_path(io.dst, std::max(job.split_part, 1) - 1, used), true);
   RunSettings settings = scene.settings;
   settings["split_rows"] = std::to_string(used);
   settings["split_halo"] = std::to_string(job.split_halo);
+  // A Slurm time limit or Ctrl-C stops the band being computed; the bands finished are kept.
+  const InterruptGuard interrupts;
+  int current = 0;  // the band being computed
+  const auto interrupted = [&](const Interrupted& stop) {
+    if (!io.quiet) std::cerr << "\n";
+    std::cerr << "geosr sr: interrupted in band " << current + 1 << " of " << used
+              << "; the bands finished are kept beside the output (rerun the same command to continue)\n";
+    return 128 + stop.signal;
+  };
   if (job.split_part > 0) {
-    const int index = job.split_part - 1;
-    settings["split_part"] = std::to_string(index);
-    band_result(scene, parts[static_cast<size_t>(index)], index, used, io.dst, settings);
+    current = job.split_part - 1;
+    settings["split_part"] = std::to_string(current);
+    StepProgress progress(0, job.steps, io.quiet);
+    try {
+      band_result(scene, parts[static_cast<size_t>(current)], current, used, io.dst, settings, std::ref(progress));
+    } catch (const Interrupted& stop) {
+      return interrupted(stop);
+    }
     return 0;
   }
   check_output_path(io.dst, io.overwrite);
@@ -84,9 +110,23 @@ int run_split_job(const DiffusionJob& job, IoOptions io) {
   const WindowGrid& grid = scene.grid();
   auto full = scene.new_host_array(grid.extent_height());
   int ticks = -1;
+  // The whole run's share done: bands before this one, then this band's steps and windows.
+  const auto progress = [&](const SceneProgress& p) {
+    if (io.quiet) return;
+    const double in_band = (p.step + static_cast<double>(p.windows_done) / static_cast<double>(p.windows)) / p.steps;
+    const std::string message = "band " + std::to_string(current + 1) + "/" + std::to_string(used) + ", step " +
+                                std::to_string(p.step + 1) + "/" + std::to_string(p.steps);
+    stderr_progress(0.98 * (current + in_band) / used, message.c_str(), &ticks);
+  };
   for (int i = 0; i < used; ++i) {
+    current = i;
     settings["split_part"] = std::to_string(i);
-    const torch::Tensor band = band_result(scene, parts[static_cast<size_t>(i)], i, used, io.dst, settings);
+    torch::Tensor band;
+    try {
+      band = band_result(scene, parts[static_cast<size_t>(i)], i, used, io.dst, settings, progress);
+    } catch (const Interrupted& stop) {
+      return interrupted(stop);
+    }
     const Region rows = band_rows(parts[static_cast<size_t>(i)], grid);
     // Rows shared with the band above: a linear ramp from its values to this band's.
     const int64_t shared = i == 0 ? 0 : std::min(parts[static_cast<size_t>(i - 1)].y1, grid.height()) - rows.y0;

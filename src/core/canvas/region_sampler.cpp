@@ -23,7 +23,7 @@ torch::Tensor sample_region(const RegionRun& run, const Region& block, int64_t h
   const WindowsReader read_condition = tensor_reader(condition);
   MemoryCanvas canvas(initial_noise(run.seed, condition.size(0), placed), fuser.planes(), run.device);
   WindowStepper stepper{run.denoiser, run.sampler, fuser, run.seed, run.batch, run.device};
-  denoise_windows(stepper, grid.windows(), read_condition, canvas);
+  denoise_windows(stepper, grid.windows(), read_condition, canvas, run.progress);
   return canvas.read({block.y0 - oy, block.x0 - ox, block.y1 - oy, block.x1 - ox}).clamp(-1.0, 1.0);
 }
 

@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "geosr/core/canvas/canvas.hpp"
+#include "geosr/core/canvas/scene_sampler.hpp"
 #include "geosr/core/diffusion/sampler.hpp"
 #include "geosr/core/fusion/fuser.hpp"
 #include "geosr/core/network/denoiser.hpp"
@@ -25,6 +26,7 @@ struct RegionRun {
   uint64_t seed = 0;
   int64_t batch = 8;
   torch::Device device = torch::kCPU;
+  std::function<void(const SceneProgress&)> progress = {};  // after each group of windows; may throw to stop
 };
 
 // y_0 over `block` (of the grid's scene), (C, h, w) float32 clamped to [-1, 1].
