@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -138,13 +139,8 @@ CPLErr sr_pixel_function(void** sources, int source_count, void* data, int width
     const int bands = source_count - request.masks;
     const torch::Tensor condition = sources_read.slice(0, 0, bands);
     // Every output band of a VRT passes the same list, so all of them share one denoised request.
-    std::vector<ValueRange> ranges = request.ranges;
-    if (ranges.empty()) ranges.push_back(default_range(source_type));
-    if (ranges.size() == 1) ranges.resize(static_cast<size_t>(bands), ranges.front());
-    if (ranges.size() != static_cast<size_t>(bands)) {
-      throw std::invalid_argument("in_range gives " + std::to_string(ranges.size()) + " ranges for " +
-                                  std::to_string(bands) + " sources (give one, or one per source band)");
-    }
+    const std::vector<ValueRange> ranges =
+        ranges_for_bands(request.ranges, std::vector<GDALDataType>(static_cast<size_t>(bands), source_type), "in_range");
     // A sample enters the model where it is finite and its band's mask (else the band's NoData
     // value, GDAL's fill without masks) says it is valid. A pixel is valid where the masks say so,
     // as `geosr sr` decides from the LR pixel under it: GDAL's cubic spreads a NaN NoData into

@@ -53,8 +53,8 @@ std::vector<ValueRange> parse_ranges(const std::string& text, const std::string&
   return ranges;
 }
 
-std::vector<ValueRange> ranges_for_bands(const std::vector<ValueRange>& given,
-                                         const std::vector<GDALDataType>& types) {
+std::vector<ValueRange> ranges_for_bands(const std::vector<ValueRange>& given, const std::vector<GDALDataType>& types,
+                                         const std::string& option) {
   std::vector<ValueRange> ranges;
   for (size_t b = 0; b < types.size(); ++b) {
     if (given.empty()) {
@@ -66,7 +66,7 @@ std::vector<ValueRange> ranges_for_bands(const std::vector<ValueRange>& given,
       default_range(types[b]);
       ranges.push_back(given[b]);
     } else {
-      throw std::invalid_argument("--in-range gives " + std::to_string(given.size()) + " ranges for " +
+      throw std::invalid_argument(option + " gives " + std::to_string(given.size()) + " ranges for " +
                                   std::to_string(types.size()) + " bands (give one, or one per band)");
     }
   }

@@ -26,9 +26,9 @@ ValueRange default_range(GDALDataType type);
 std::vector<ValueRange> parse_ranges(const std::string& text, const std::string& option = "--in-range");
 
 // One range per band: the defaults when `given` is empty, `given[0]` for every band when it has
-// one pair, else exactly one pair per band (otherwise std::invalid_argument).
-std::vector<ValueRange> ranges_for_bands(const std::vector<ValueRange>& given,
-                                         const std::vector<GDALDataType>& types);
+// one pair, else exactly one pair per band (otherwise std::invalid_argument naming `option`).
+std::vector<ValueRange> ranges_for_bands(const std::vector<ValueRange>& given, const std::vector<GDALDataType>& types,
+                                         const std::string& option = "--in-range");
 
 // Values (double) -> model range, and back. from_model rounds to the nearest integer for integer
 // types and clamps to what `type` can hold; float results are not clamped to [lo, hi].
