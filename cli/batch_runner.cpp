@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,11 +12,13 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include <gdal_priv.h>
 
@@ -31,6 +34,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+// The pid of the geosr batch that started a run, in the run's environment.
+constexpr const char* kParentVariable = "GEOSR_BATCH_PARENT";
 
 // The cores this process may use: a Slurm allocation or taskset narrows them, and
 // hardware_concurrency would not see it.
@@ -73,6 +79,16 @@ std::string failure_reason(const std::string& log, int status) {
   return "geosr sr exited with code " + std::to_string(WEXITSTATUS(status));
 }
 
+// The warnings in a run's output without their "geosr sr: warning: " prefix: what a user running
+// sr alone would have read, such as a value rule the model cannot use.
+std::vector<std::string> run_warnings(const std::string& log) {
+  std::vector<std::string> warnings;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);)
+    if (const auto at = line.find("warning: "); at != std::string::npos) warnings.push_back(line.substr(at + 9));
+  return warnings;
+}
+
 const char* status_name(SceneStatus status) {
   switch (status) {
     case SceneStatus::Done: return "done";
@@ -89,6 +105,16 @@ struct Child {
 };
 
 }  // namespace
+
+void stop_with_batch_parent() {
+  const char* parent = std::getenv(kParentVariable);
+  if (!parent) return;
+  const pid_t expected = static_cast<pid_t>(std::atoll(parent));
+  ::unsetenv(kParentVariable);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // Batch may have died between the spawn and the prctl: then no signal would come.
+  if (::getppid() != expected) ::raise(SIGTERM);
+}
 
 std::string geosr_executable() { return fs::read_symlink("/proc/self/exe").string(); }
 
@@ -136,6 +162,7 @@ BatchRun run_batch(const BatchManifest& manifest, const SrOutputForecast& foreca
                    int workers, bool quiet) {
   setenv("OMP_NUM_THREADS", std::to_string(std::max(1, available_cores() / workers)).c_str(), 0);
   setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  setenv(kParentVariable, std::to_string(::getpid()).c_str(), 1);
   const std::string geosr = geosr_executable();
 
   BatchRun run;
@@ -177,6 +204,7 @@ BatchRun run_batch(const BatchManifest& manifest, const SrOutputForecast& foreca
     result.seconds = std::chrono::duration<double>(Clock::now() - child.started).count();
     const std::string log = read_log(child.log);
     std::fclose(child.log);
+    for (const auto& warning : run_warnings(log)) warn("batch", result.scene.input + ": " + one_line(warning));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       const std::string problem = incomplete_reason(forecast, result.scene);
       result.status = problem.empty() ? SceneStatus::Done : SceneStatus::Failed;

@@ -46,6 +46,10 @@ std::string incomplete_reason(const SrOutputForecast& forecast, const BatchScene
 BatchRun run_batch(const BatchManifest& manifest, const SrOutputForecast& forecast, const std::vector<size_t>& tasks,
                    int workers, bool quiet);
 
+// In a run that geosr batch started (GEOSR_BATCH_PARENT in its environment): a SIGTERM when batch
+// dies, even by SIGKILL, so the run saves its checkpoint and stops instead of running on orphaned.
+void stop_with_batch_parent();
+
 // Writes the TSV report and prints the summary (only the failures, on stderr, when quiet).
 void report_batch(const BatchRun& run, const std::string& report, bool quiet);
 

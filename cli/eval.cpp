@@ -80,7 +80,7 @@ void print_table(const eval::EvaluationReport& report, std::ostream& out) {
     }
     out << "\n";
   }
-  out << std::defaultfloat << "reference: " << report.reference << " (MAX " << report.max_value << ")";
+  out << std::defaultfloat << "reference: " << report.reference << " (MAX " << format_number(report.max_value) << ")";
   if (report.reference_seam) out << ", its own seam score " << std::setprecision(4) << *report.reference_seam;
   if (report.scale) out << ", LR scale " << report.scale;
   if (has(report, "swd") || has(report, "spectrum")) out << "; " << report.swd_windows << " SWD windows";

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "batch_runner.hpp"
 #include "commands.hpp"
 #include "geosr/core/runtime.hpp"
 #include "geosr/version.hpp"
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (chosen) {
+      geosr::cli::stop_with_batch_parent();
       geosr::configure_threads();
       geosr::keep_freed_memory();
       return chosen->run({args.begin() + 1, args.end()});

@@ -91,8 +91,11 @@ std::optional<SrRequest> parse_sr_request(const std::vector<std::string>& argume
     check_not_input(job.model, request.io.dst);
     job.dry_run = request.dry_run;
     if (values.count("max-ram")) job.max_ram = parse_size(values["max-ram"].as<std::string>(), "--max-ram");
-    if (values.count("max-device-mem"))
+    if (values.count("max-device-mem")) {
       job.max_device = parse_size(values["max-device-mem"].as<std::string>(), "--max-device-mem", /*allow_zero=*/true);
+      if (job.device.rfind("cuda", 0) != 0)
+        throw UsageError("--max-device-mem applies to --device cuda; on " + job.device + " the canvas lives in RAM (--max-ram)");
+    }
     if (values.count("tmpdir")) job.tmpdir = values["tmpdir"].as<std::string>();
     job.checkpoint_every = values["checkpoint-every"].as<int>();
     job.resume = values["resume"].as<bool>();

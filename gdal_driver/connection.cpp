@@ -57,6 +57,17 @@ std::vector<int> to_bands(const std::string& value) {
   return bands;
 }
 
+// A JSON value as the name's NAME=VALUE text. JSON has one number type: a whole 2.0, as Python's
+// json.dumps writes a float, is the integer 2.
+std::string json_text(const CPLJSONObject& value) {
+  if (value.GetType() == CPLJSONObject::Type::Double) {
+    const double number = value.ToDouble();
+    if (std::isfinite(number) && number == std::floor(number) && std::abs(number) < 0x1p53)
+      return std::to_string(static_cast<int64_t>(number));
+  }
+  return value.ToString();
+}
+
 void apply(Connection& c, const std::string& key, const std::string& value) {
   if (apply_setting(c.settings, key, value)) return;
   if (key == "source") c.source = value;
@@ -102,15 +113,15 @@ std::map<std::string, std::string> read_descriptor(const std::string& path) {
   for (const CPLJSONObject& child : root.GetChildren()) {
     const std::string key = lower(child.GetName());
     if (key == "geosr") continue;
-    std::string value = child.ToString();
+    std::string value = json_text(child);
     if (child.GetType() == CPLJSONObject::Type::Array) {  // "bands": [1, 2, 3], "in_range": [[0, 255], [0, 200]]
       value.clear();
       for (const CPLJSONObject& item : child.ToArray()) {
         if (item.GetType() != CPLJSONObject::Type::Array) {
-          value += (value.empty() ? "" : ",") + item.ToString();
+          value += (value.empty() ? "" : ",") + json_text(item);
           continue;
         }
-        for (const CPLJSONObject& inner : item.ToArray()) value += (value.empty() ? "" : ",") + inner.ToString();
+        for (const CPLJSONObject& inner : item.ToArray()) value += (value.empty() ? "" : ",") + json_text(inner);
       }
     }
     // GDAL names such as GTIFF_DIR:1:/data/x.tif or NETCDF:x.nc:sst are relative to fs::path but no

@@ -69,7 +69,8 @@ bool store_cached_block(const std::string& path, uint64_t context, const torch::
 SuperResolvedRaster::SuperResolvedRaster(const Connection& connection)
     : connection_(connection),
       setup_(prepare_for_gdal(connection.settings)),
-      source_(open_model_input(connection.source, connection.bands, connection.in_ranges, setup_.channels, "bands=")),
+      source_(open_model_input(connection.source, connection.bands, connection.in_ranges, setup_.channels, "bands=",
+                                      "in_range")),
       width_(hr_side(source_.width(), setup_.scale)),
       height_(hr_side(source_.height(), setup_.scale)),
       block_(connection.block_size),

@@ -1,7 +1,5 @@
 #include "geosr/eval/raster_evaluation.hpp"
 
-#include <ogr_spatialref.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 #include "geosr/eval/power_spectrum.hpp"
 #include "geosr/eval/seam.hpp"
 #include "geosr/eval/sliced_wasserstein.hpp"
+#include "geosr/io/georef.hpp"
 #include "geosr/io/raster_source.hpp"
 
 namespace geosr::eval {
@@ -46,13 +45,6 @@ Strip read_values(const RasterSource& source, Span rows, Span cols) {
                         .to(torch::kFloat64));
   }
   return {torch::stack(bands), window.valid};
-}
-
-bool same_crs(const std::string& a, const std::string& b) {
-  if (a.empty() || b.empty()) return a.empty() && b.empty();
-  OGRSpatialReference sa, sb;
-  if (sa.importFromWkt(a.c_str()) != OGRERR_NONE || sb.importFromWkt(b.c_str()) != OGRERR_NONE) return a == b;
-  return sa.IsSame(&sb);
 }
 
 void check_same_grid(const RasterSource& ref, const RasterSource& other) {
@@ -87,6 +79,10 @@ int64_t lr_scale(const RasterSource& ref, const RasterSource& lr) {
     throw std::runtime_error(lr.path() + " (" + std::to_string(lr.width()) + " x " + std::to_string(lr.height()) +
                              ") is not an integer reduction of the reference");
   }
+  // At scale 1 the "consistency" would be the candidate's plain error against a copy of the reference grid.
+  if (scale == 1)
+    throw std::runtime_error(lr.path() + " is the reference's own size (" + std::to_string(lr.width()) + " x " +
+                             std::to_string(lr.height()) + "), not an LR input");
   if (ref.geotransform() && lr.geotransform()) {
     const auto& a = *ref.geotransform();
     const auto& b = *lr.geotransform();
@@ -173,6 +169,15 @@ EvaluationReport evaluate_rasters(const std::string& reference, const std::vecto
   if (options.metrics.empty() && (ref.height() < side || ref.width() < side))
     leave_out_windows("the rasters (" + std::to_string(ref.width()) + " x " + std::to_string(ref.height()) +
                       ") are smaller than their " + std::to_string(side) + "-pixel windows");
+  // A scene no larger than the grid's window (the output of a small input) holds no boundary to score.
+  if (options.metrics.empty() && options.grid &&
+      seam_lines(ref.height(), options.grid->size, options.grid->stride).empty() &&
+      seam_lines(ref.width(), options.grid->size, options.grid->stride).empty()) {
+    metrics.erase(std::remove(metrics.begin(), metrics.end(), "seam"), metrics.end());
+    report.notes.push_back("the seam score left out: the " + std::to_string(ref.width()) + " x " +
+                           std::to_string(ref.height()) + " rasters fit in one " + std::to_string(options.grid->size) +
+                           "-pixel window and hold no window boundary");
+  }
   report.max_value = options.max_value ? *options.max_value : data_type_max(GDALGetDataTypeName(ref.data_type()));
   const SceneShape scene{ref.height(), ref.width(), static_cast<int64_t>(ref.bands().size())};
   for (const auto& path : candidates) report.candidates.push_back({path, {}, {}});

@@ -1,5 +1,7 @@
 #include "geosr/io/georef.hpp"
 
+#include <ogr_spatialref.h>
+
 #include <cmath>
 
 namespace geosr {
@@ -13,6 +15,13 @@ GeoTransform resampled_geotransform(const GeoTransform& gt, int64_t src_w, int64
 
 std::array<double, 2> pixel_size(const GeoTransform& gt) {
   return {std::hypot(gt[1], gt[4]), std::hypot(gt[2], gt[5])};
+}
+
+bool same_crs(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return a.empty() && b.empty();
+  OGRSpatialReference sa, sb;
+  if (sa.importFromWkt(a.c_str()) != OGRERR_NONE || sb.importFromWkt(b.c_str()) != OGRERR_NONE) return a == b;
+  return sa.IsSame(&sb);
 }
 
 }  // namespace geosr

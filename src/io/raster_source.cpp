@@ -48,7 +48,7 @@ bool band_uses_mask(GDALRasterBand* band, bool alpha_is_data) {
 }  // namespace
 
 RasterSource::RasterSource(const std::string& path, const std::vector<int>& bands,
-                           const std::vector<ValueRange>& ranges)
+                           const std::vector<ValueRange>& ranges, const std::string& range_option)
     : path_(path), dataset_(nullptr, close_dataset) {
   check_readable_file(path);
   register_gdal();
@@ -88,7 +88,7 @@ RasterSource::RasterSource(const std::string& path, const std::vector<int>& band
   }
   std::vector<GDALDataType> types;
   for (const auto& b : bands_) types.push_back(b.type);
-  const auto per_band = ranges_for_bands(ranges, types);
+  const auto per_band = ranges_for_bands(ranges, types, range_option);
   for (size_t b = 0; b < bands_.size(); ++b) bands_[b].range = per_band[b];
   for (const auto& b : bands_) {
     // A floating-point band can hold NaN, invalid with no NoData value or mask to say so.
@@ -184,11 +184,11 @@ RasterWindow RasterSource::read_values(Span rows, Span cols) const {
 }
 
 RasterSource open_model_input(const std::string& path, std::vector<int> bands, const std::vector<ValueRange>& ranges,
-                              int64_t channels, const std::string& choose) {
+                              int64_t channels, const std::string& choose, const std::string& range_option) {
   if (bands.empty() && static_cast<int64_t>(RasterSource(path).bands().size()) > channels) {
     for (int b = 1; b <= channels; ++b) bands.push_back(b);
   }
-  RasterSource source(path, bands, ranges);
+  RasterSource source(path, bands, ranges, range_option);
   const auto selected = static_cast<int64_t>(source.bands().size());
   if (selected != channels) {
     throw std::invalid_argument("the model takes " + std::to_string(channels) + " bands but " + std::to_string(selected) +

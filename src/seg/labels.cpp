@@ -12,6 +12,7 @@
 #include <ogrsf_frmts.h>
 
 #include "geosr/io/gdal_errors.hpp"
+#include "geosr/io/georef.hpp"
 
 namespace geosr {
 
@@ -158,6 +159,10 @@ LabelRaster read_label_raster_for(const std::string& labels, const std::string& 
   const std::string pair = "the labels " + labels + " and " + what + " " + target;
   if (out.classes.size(0) != target_ds->GetRasterYSize() || out.classes.size(1) != target_ds->GetRasterXSize())
     throw std::runtime_error(pair + " have different sizes");
+  // Same numbers in another CRS are another place; a side without a CRS is taken as the other's.
+  const std::string label_crs = label_ds->GetProjectionRef(), target_crs = target_ds->GetProjectionRef();
+  if (!label_crs.empty() && !target_crs.empty() && !same_crs(label_crs, target_crs))
+    throw std::runtime_error(pair + " are in different CRSs");
   GeoTransform a{}, b{};
   if (label_ds->GetGeoTransform(a.data()) == CE_None && target_ds->GetGeoTransform(b.data()) == CE_None) {
     const double pixel = std::max(std::abs(b[1]), std::abs(b[5]));

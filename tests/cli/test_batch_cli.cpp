@@ -1,10 +1,14 @@
 // geosr batch as a user runs it: scenes of a real NAIP sample run by local workers, a corrupt file
 // reported while the others finish, a rerun that skips what is complete, the Slurm script (checked
 // with bash -n, then run as one array task would run it), JSON lists and STAC items, bad input,
-// files that cannot be written.
+// files that cannot be written, the runs' warnings passed on, runs stopped when batch is killed.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <cpl_json.h>
 #include <gdal_utils.h>
@@ -102,6 +106,60 @@ TEST_F(BatchCli, CorruptSceneIsReportedOthersFinishAndRerunSkipsThem) {
   EXPECT_EQ(reseeded.exit_code, 0) << reseeded.output;
   EXPECT_NE(reseeded.output.find("2 scenes: 2 done, 0 skipped, 0 failed"), std::string::npos) << reseeded.output;
   EXPECT_EQ(metadata(dir / "out" / "a.tif", "GEOSR_SEED"), "7");
+}
+
+// Each run's output is kept from the terminal; its warnings are not. NAIP bytes stored as UInt16
+// fill 0.4 % of that type's range: a flat scene to the model unless --in-range says otherwise.
+TEST_F(BatchCli, TheRunsWarningsReachTheUser) {
+  const fs::path bytes = crop("bytes.tif", 0, 0);
+  ASSERT_EQ(t::run_command("gdal_translate -q -ot UInt16 " + t::quote(bytes) + " " + t::quote(dir / "in" / "wide.tif"))
+                .exit_code, 0);
+  fs::remove(bytes);
+  const std::string command = "batch -q " + t::quote(dir / "in") + " " + t::quote(dir / "out") + kSrOptions;
+  const auto warned = geosr_run(command);
+  EXPECT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_NE(warned.output.find("geosr batch: warning: " + (dir / "in" / "wide.tif").string() + ": "), std::string::npos)
+      << warned.output;
+  EXPECT_NE(warned.output.find("the model sees a flat scene; give --in-range LO,HI"), std::string::npos) << warned.output;
+  const auto ranged = geosr_run(command + " --in-range 0,255");
+  EXPECT_EQ(ranged.exit_code, 0) << ranged.output;
+  EXPECT_EQ(ranged.output.find("warning"), std::string::npos) << ranged.output;
+}
+
+// The pids of the `geosr sr` runs writing `output` (their command lines end with it).
+std::vector<pid_t> runs_writing(const fs::path& output) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string tail = std::string(1, '\0') + output.string() + '\0';
+    if (cmdline.find(std::string(1, '\0') + "sr" + '\0') != std::string::npos && cmdline.size() >= tail.size() &&
+        cmdline.compare(cmdline.size() - tail.size(), tail.size(), tail) == 0)
+      pids.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return pids;
+}
+
+// A batch killed outright (kill -9, no chance to pass a signal on) does not leave its runs
+// computing for no one: each gets a SIGTERM, saves its checkpoint and stops.
+TEST_F(BatchCli, RunsStopWhenBatchIsKilled) {
+  crop("a.tif", 0, 0);
+  const fs::path output = dir / "out" / "a.tif";
+  const int code = t::interrupt_once_written(kGeosr + " batch -q " + t::quote(dir / "in") + " " + t::quote(dir / "out") +
+                                                 " -- --steps 400 --window 32 --stride 24 --checkpoint-every 1",
+                                             dir / "out" / "a.tif.geosr-checkpoint", "KILL", dir / "batch.log");
+  EXPECT_EQ(code, 128 + 9);
+  std::vector<pid_t> running = runs_writing(output);
+  for (int i = 0; i < 600 && !running.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    running = runs_writing(output);
+  }
+  EXPECT_TRUE(running.empty()) << "the run goes on without its batch";
+  for (const pid_t pid : running) ::kill(pid, SIGKILL);
+  EXPECT_TRUE(fs::exists(dir / "out" / "a.tif.geosr-checkpoint"));
+  EXPECT_FALSE(fs::exists(output));
 }
 
 TEST_F(BatchCli, EverySettingThatChangesThePixelsRedoesTheScenes) {

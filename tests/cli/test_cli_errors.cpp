@@ -236,7 +236,7 @@ TEST_F(CliErrors, DiffusionRefusesMissingModelAndBadOptions) {
                                      "--lr-consistency 1.5", "--lr-consistency -0.1", "--lr-consistency nan",
                                      "--split-rows 2 --split-part 0", "--split-rows -1", "--split-rows 0",
                                      "--window 2048", "--device cuda:abc", "--device cuda:-1",
-                                     "--in-range 0,255,0,255"}) {
+                                     "--in-range 0,255,0,255", "--fusion none --stride 64", "--max-device-mem 1G"}) {
     const auto f = expect_failure(any_sr("--steps 2 " + options, input), dir, input, "sr", {"in.tif"});
     EXPECT_EQ(f.exit_code, 2) << options << ": " << f.output;
   }

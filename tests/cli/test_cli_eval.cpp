@@ -110,6 +110,11 @@ TEST(CliEval, RefusesOtherGridsAndBadOptions) {
                 t::quote(s.dir / "missing.pt"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("inception-2015-12-05.pt"), std::string::npos) << r.output;
+  // An LR "input" of the reference's own size would score the plain error under the name of LR consistency.
+  r = geosr_run("eval -q --metrics lr --reference " + t::quote(s.hr) + " --candidate " + t::quote(s.sr) + " --lr " +
+                t::quote(s.hr));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("is the reference's own size (640 x 600), not an LR input"), std::string::npos) << r.output;
   // Metrics named without the input they need are usage errors, said once.
   for (const auto& [metric, expected] : std::vector<std::pair<std::string, std::string>>{
            {"lr", "geosr eval: error: LR consistency needs --lr LR.tif"},
@@ -147,9 +152,12 @@ TEST(CliEval, RastersTooSmallForDistributionWindowsLeaveThemOut) {
   for (const auto& [from, to] : {std::pair{s.hr, hr}, std::pair{s.sr, sr}})
     ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 0 0 100 100 " + t::quote(from) + " " + t::quote(to)).exit_code, 0);
   const auto json = s.dir / "small.json";
+  // The grid sr records for a small output has one window and no boundary: the seam score is left out too.
   const auto r = geosr_run("eval -q --reference " + t::quote(hr) + " --candidate " + t::quote(sr) + " --json " +
-                           t::quote(json));
+                           t::quote(json) + " --grid 128,96");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: the seam score left out: the 100 x 100 rasters fit in one 128-pixel window"),
+            std::string::npos) << r.output;
   EXPECT_NE(r.output.find("warning: SWD and the spectrum left out: the rasters (100 x 100) are smaller than their "
                           "128-pixel windows"), std::string::npos) << r.output;
   CPLJSONDocument doc;
@@ -157,6 +165,11 @@ TEST(CliEval, RastersTooSmallForDistributionWindowsLeaveThemOut) {
   const auto candidate = doc.GetRoot().GetArray("candidates")[0];
   EXPECT_GT(candidate.GetDouble("psnr"), 10.0);
   EXPECT_FALSE(candidate.GetObj("swd").IsValid());
+  EXPECT_FALSE(candidate.GetObj("seam").IsValid());
+  // MAX is printed whole (the table's 4 digits of precision had made 65535 "6.554e+04").
+  const auto wide = geosr_run("eval --metrics psnr --max-value 65535 --reference " + t::quote(hr) + " --candidate " +
+                              t::quote(sr));
+  EXPECT_NE(wide.output.find("(MAX 65535)"), std::string::npos) << wide.output;
   const auto named = geosr_run("eval -q --metrics swd --reference " + t::quote(hr) + " --candidate " + t::quote(sr));
   EXPECT_EQ(named.exit_code, 1) << named.output;
   EXPECT_NE(named.output.find("SWD and the spectrum need 128 x 128 windows; the rasters are 100 x 100"),

@@ -139,6 +139,23 @@ TEST_F(CliStreaming, KilledRunResumesToTheUninterruptedBytes) {
   EXPECT_EQ(rewritten.exit_code, 2) << rewritten.output;
   EXPECT_NE(rewritten.output.find("input_pixels is"), std::string::npos) << rewritten.output;
   std::ofstream(lr, std::ios::binary | std::ios::trunc) << original;
+  // A checkpoint damaged on disk (one flipped bit in the state), or of the digest-less format 1:
+  // refused, never resumed into other pixels.
+  const std::string saved = t::file_bytes(checkpoint);
+  std::string flipped = saved;
+  flipped[flipped.size() - 1000] ^= 0x10;
+  std::string old_format = saved;
+  old_format.replace(0, std::string("GEOSR-CHECKPOINT 2").size(), "GEOSR-CHECKPOINT 1");
+  for (const auto& [bytes, expected] : std::vector<std::pair<std::string, std::string>>{
+           {flipped, "is corrupt (its state does not match its digest); run again without --resume"},
+           {old_format, "is a checkpoint of another geosr version (format 1)"}}) {
+    std::ofstream(checkpoint, std::ios::binary | std::ios::trunc) << bytes;
+    const auto damaged = geosr_run(sr("--steps 12 --resume", out));
+    EXPECT_EQ(damaged.exit_code, 1) << damaged.output;
+    EXPECT_NE(damaged.output.find(expected), std::string::npos) << damaged.output;
+    EXPECT_FALSE(fs::exists(out));
+  }
+  std::ofstream(checkpoint, std::ios::binary | std::ios::trunc) << saved;
 
   // A run killed while writing its output leaves a hidden staging file; the next writer of that
   // output removes it once its process is gone.

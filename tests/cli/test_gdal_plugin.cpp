@@ -419,14 +419,15 @@ TEST(GdalPlugin, SourcesAreNamedAsGdalOpensThem) {
     EXPECT_NE(info.output.find("Size is 255, 255"), std::string::npos) << name << ": " << info.output;
   }
   // In a descriptor too; and one with a byte order mark, its "geosr" key past GDAL's first 1 KiB,
-  // and its ranges as nested arrays, as an editor or a script writes them.
+  // its ranges as nested arrays and its numbers as floats, as an editor or a script (json.dumps) writes them.
   std::ofstream(dir / "dir.geosr.json") << R"({"geosr": 1, "steps": 2, "source": "GTIFF_DIR:1:)" << (dir / "lr.tif").string() << "\"}";
   std::ofstream(dir / "late.geosr.json") << "\xEF\xBB\xBF{\"source\": \"lr.tif\"," << std::string(3000, '\n')
-                                          << "\"in_range\": [[0, 255], [0, 255], [0, 255]], \"geosr\": 1, \"steps\": 2}";
+                                          << "\"in_range\": [[0, 255.0], [0, 255], [0, 255]], \"geosr\": 1, \"steps\": 2.0}";
   for (const std::string name : {"dir.geosr.json", "late.geosr.json"}) {
     const auto info = gdal("gdalinfo " + t::quote(dir / name));
     EXPECT_EQ(info.exit_code, 0) << name << ": " << info.output;
     EXPECT_NE(info.output.find("Driver: GEOSR"), std::string::npos) << name << ": " << info.output;
+    EXPECT_NE(info.output.find("GEOSR_STEPS=2\n"), std::string::npos) << name << ": " << info.output;
   }
 }
 
@@ -507,6 +508,7 @@ TEST(GdalPlugin, BadNamesAndArgumentsAreGdalErrors) {
       {connection("steps=2&seed=1&steps=3"), "'steps' is given twice"},
       {connection("scale=1"), "scale must be 2 .."},
       {connection("in_range=10,5"), "in_range"},
+      {connection("in_range=0,255,0,255"), "in_range gives 2 ranges for 3 bands"},  // not the CLI's --in-range
   };
   for (const auto& [name, expected] : cases) {
     const auto info = gdal("gdalinfo " + name);

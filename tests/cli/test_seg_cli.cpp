@@ -4,6 +4,8 @@
 // prediction, georeferencing); one-line errors.
 #include <gtest/gtest.h>
 
+#include <ogr_spatialref.h>
+
 #include <regex>
 
 #include "gdal_fixtures.hpp"
@@ -99,6 +101,18 @@ TEST_F(SegCli, BadInputsGiveOneLineErrors) {
   const auto place = geosr_run("seg eval --labels " + t::quote(dir / "elsewhere.tif") + " --prediction " + t::quote(dir / "pred.tif"));
   EXPECT_EQ(place.exit_code, 1) << place.output;
   EXPECT_NE(place.output.find("lie on different grids"), std::string::npos) << place.output;
+  // The same numbers in another CRS (UTM zone 11 instead of the tile's 10): another place too.
+  write_prediction(dir / "other_crs.tif", [](int, int) { return 0.0; });
+  {
+    t::DatasetPtr zoned(GDALDataset::Open((dir / "other_crs.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+    ASSERT_TRUE(zoned);
+    OGRSpatialReference srs;
+    srs.importFromEPSG(26911);
+    zoned->SetSpatialRef(&srs);
+  }
+  const auto crs = geosr_run("seg eval --labels " + t::quote(dir / "other_crs.tif") + " --prediction " + t::quote(dir / "pred.tif"));
+  EXPECT_EQ(crs.exit_code, 1) << crs.output;
+  EXPECT_NE(crs.output.find("are in different CRSs"), std::string::npos) << crs.output;
   // Vector labels of another city: none of their crowns falls on the tile.
   const auto away = geosr_run("seg eval --labels " + t::quote(crowns.parent_path() / "long_beach_2018_0.json") +
                               " --prediction " + t::quote(dir / "pred.tif"));

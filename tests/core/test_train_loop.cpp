@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -121,6 +122,31 @@ TEST_F(TrainLoop, WorkerThreadsDoNotChangeTheBatches) {
   Trainer a(tiny(4), schedule(), train, options(1e-3));
   Trainer b(tiny(4), schedule(), train, threaded);
   for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(a.step(), b.step());
+}
+
+// A score validation did not measure is absent from the log, the curve and the model, not a 0.
+TEST(TrainingRun, UnmeasuredValidationScoresAreLeftOut) {
+  const auto dir = test::scratch("run_val_loss_only");
+  const std::vector<std::string> args = {
+      "--chips", bundled("train.chips"), "--val-chips", bundled("val.chips"), "--out", dir.string(), "--preset",
+      "tiny", "--patch", "40", "--batch", "2", "--max-steps", "1", "--val-every", "1", "--val-batches", "1",
+      "--val-samples", "0", "--workers", "1", "--threads", "1"};
+  std::ostringstream log;
+  const auto summary = run_training(parse_training_args(args), log);
+  EXPECT_NE(log.str().find("validation at step 1: loss "), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find("PSNR"), std::string::npos) << log.str();
+  Metadata metadata;
+  load_model(summary.model_path, &metadata);
+  EXPECT_GT(std::stod(metadata.at("geosr.train.val_loss")), 0.0);
+  EXPECT_EQ(metadata.count("geosr.train.val_psnr"), 0u);
+  std::ifstream curve((dir / "train_log.csv").string());
+  std::string line, rows;
+  bool validation_row = false;  // step, seconds, no training loss, the validation loss, no PSNRs
+  while (std::getline(curve, line)) {
+    rows += line + "\n";
+    validation_row = validation_row || std::regex_match(line, std::regex(R"(1,[0-9.]+,,[0-9.]+,,)"));
+  }
+  EXPECT_TRUE(validation_row) << rows;
 }
 
 TEST(TrainingRun, RunsResumesAndWritesItsFiles) {
@@ -388,6 +414,7 @@ TEST(TrainingRun, BadArgumentsSayWhatIsWrong) {
       {{"--val-steps", "99999999999"}, "--val-steps must be 1 .. 2000"},
       {{"--val-samples", "-1"}, "--val-batches and --val-samples must not be negative"},
       {{"--val-batches", "-1"}, "--val-batches and --val-samples must not be negative"},
+      {{"--val-chips", "v.chips", "--val-batches", "0", "--val-samples", "0"}, "leave --val-chips nothing to measure"},
   };
   for (const auto& [extra, expected] : refused) {
     std::vector<std::string> args = {"--chips", "a", "--out", "x", "--max-steps", "3"};

@@ -1,8 +1,9 @@
 #pragma once
-// Affine geotransform arithmetic for resampled grids.
+// Affine geotransform arithmetic for resampled grids, and CRS comparison.
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 namespace geosr {
 
@@ -16,5 +17,9 @@ GeoTransform resampled_geotransform(const GeoTransform& gt, int64_t src_w, int64
 
 // Ground size of one pixel along the columns and along the rows (rotation included).
 std::array<double, 2> pixel_size(const GeoTransform& gt);
+
+// Whether two WKT strings name the same CRS (however written); two empty ones are the same, an
+// empty and a given one are not.
+bool same_crs(const std::string& a, const std::string& b);
 
 }  // namespace geosr

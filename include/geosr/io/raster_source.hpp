@@ -44,9 +44,10 @@ class RasterSource {
  public:
   // `bands`: 1-based band numbers (empty: all). `ranges`: see ranges_for_bands. Throws
   // std::runtime_error with a one-line reason (missing, unreadable, not a raster, bad band), and
-  // std::invalid_argument, the user's to fix, for ranges that do not fit the bands.
+  // std::invalid_argument, the user's to fix, for ranges that do not fit the bands (naming
+  // `range_option`, the way the user gave them).
   explicit RasterSource(const std::string& path, const std::vector<int>& bands = {},
-                        const std::vector<ValueRange>& ranges = {});
+                        const std::vector<ValueRange>& ranges = {}, const std::string& range_option = "--in-range");
   ~RasterSource();
   RasterSource(RasterSource&&) noexcept;
   RasterSource& operator=(RasterSource&&) noexcept;
@@ -98,9 +99,9 @@ class RasterSource {
 // The bands of `path` a model taking `channels` bands reads: `bands` when given, else all of them,
 // or the first `channels` when the file has more (1,2,3 of an RGBN file for an RGB model).
 // std::invalid_argument when their number is not `channels`; `choose` says how a user picks bands
-// (-b, bands=).
+// (-b, bands=), `range_option` how they give ranges (--in-range, in_range).
 RasterSource open_model_input(const std::string& path, std::vector<int> bands, const std::vector<ValueRange>& ranges,
-                              int64_t channels, const std::string& choose);
+                              int64_t channels, const std::string& choose, const std::string& range_option = "--in-range");
 
 // The error for a raster without a single valid pixel.
 std::runtime_error no_valid_pixels(const std::string& path);

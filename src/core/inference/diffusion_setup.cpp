@@ -104,6 +104,9 @@ DiffusionSetup prepare_diffusion(const DiffusionSettings& s) {
   } catch (const std::runtime_error& e) {
     throw SettingsError(e.what());
   }
+  // Independent tiles step by the window: a given stride would change nothing and be recorded nowhere.
+  if (setup.fusion == FusionMode::None && s.stride > 0 && s.stride != setup.window)
+    throw SettingsError("stride applies to overlapping windows (sdvc, vcf, avg); fusion none tiles by the window");
   // DDPM's noise is fixed by the schedule: an eta there would be recorded in the output's metadata
   // without having changed a pixel.
   if (sampler == SamplerKind::Ddpm && s.eta != 0.0) throw SettingsError("eta is the ddim sampler's (ddpm ignores it)");

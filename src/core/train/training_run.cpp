@@ -259,6 +259,8 @@ TrainingConfig parse_training_args(const std::vector<std::string>& args) {
   // Checked now, not at the first validation minutes into the run.
   if (c.validation.loss_batches < 0 || c.validation.sample_count < 0)
     throw std::runtime_error("--val-batches and --val-samples must not be negative");
+  if (!c.val_chips.empty() && c.validation.loss_batches == 0 && c.validation.sample_count == 0)
+    throw std::runtime_error("--val-batches 0 and --val-samples 0 leave --val-chips nothing to measure");
   if (c.validation.sample_steps < 1 || c.validation.sample_steps > c.schedule.steps)
     throw std::runtime_error("--val-steps must be 1 .. " + std::to_string(c.schedule.steps) + " (the training schedule)");
   if (c.trainer.batch.scale < 2 || c.trainer.batch.scale > kMaxScale)
@@ -364,6 +366,7 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& progres
                     "step,seconds,loss,val_loss,val_psnr,val_psnr_bicubic", config.resume ? trainer.steps_done() : -1);
 
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+  const bool measured_loss = config.validation.loss_batches > 0, measured_psnr = config.validation.sample_count > 0;
   const auto metadata = [&](const ValidationScores& scores) {
     Metadata m = previous;
     record_settings(m, settings);
@@ -375,8 +378,9 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& progres
     m["geosr.train.device"] = config.trainer.device.str();
     m["geosr.train.command"] = config.command_line;
     if (!config.init.empty()) m["geosr.train.init"] = config.init;
-    if (val) {
-      m["geosr.train.val_loss"] = fixed(scores.loss, 5);
+    // A score not measured (--val-batches 0, --val-samples 0) is left out, not recorded as 0.
+    if (val && measured_loss) m["geosr.train.val_loss"] = fixed(scores.loss, 5);
+    if (val && measured_psnr) {
       m["geosr.train.val_psnr"] = fixed(scores.psnr, 3);
       m["geosr.train.val_psnr_bicubic"] = fixed(scores.psnr_bicubic, 3);
     }
@@ -385,13 +389,15 @@ TrainingSummary run_training(const TrainingConfig& config, std::ostream& progres
   const auto run_validation = [&] {
     const auto scores = validate(trainer.ema(), schedule, *val, config.trainer.batch, config.validation,
                                  config.trainer.device, config.trainer.bf16);
-    log << "validation at step " << trainer.steps_done() << ": loss " << fixed(scores.loss, 4);
-    if (config.validation.sample_count > 0)
-      log << ", PSNR " << fixed(scores.psnr, 2) << " dB (" << config.validation.sample_steps
+    log << "validation at step " << trainer.steps_done() << ":";
+    if (measured_loss) log << " loss " << fixed(scores.loss, 4) << (measured_psnr ? "," : "");
+    if (measured_psnr)
+      log << " PSNR " << fixed(scores.psnr, 2) << " dB (" << config.validation.sample_steps
           << "-step sample) vs bicubic " << fixed(scores.psnr_bicubic, 2) << " dB";
     log << "\n";
     curve.write(std::to_string(trainer.steps_done()) + "," + fixed(seconds_before + elapsed(), 1) + ",," +
-                fixed(scores.loss, 5) + "," + fixed(scores.psnr, 3) + "," + fixed(scores.psnr_bicubic, 3));
+                (measured_loss ? fixed(scores.loss, 5) : "") + "," +
+                (measured_psnr ? fixed(scores.psnr, 3) + "," + fixed(scores.psnr_bicubic, 3) : ","));
     return scores;
   };
 

@@ -5,8 +5,9 @@
 // the new one, never a torn file. The state is streamed in row chunks, so memory-mapped canvases
 // stay out of RAM.
 //
-// Format: the line "GEOSR-CHECKPOINT 1", then "key=value" lines (the run's settings, then
-// steps_completed and shape=C,H,W), an empty line, and the state as raw little-endian float32 (C, H, W).
+// Format: the line "GEOSR-CHECKPOINT 2", then "key=value" lines (the run's settings, then
+// steps_completed and shape=C,H,W), an empty line, the state as raw little-endian float32 (C, H, W),
+// and the line "digest=" + digest_text of the state's bytes.
 
 #include <map>
 #include <string>
@@ -25,8 +26,10 @@ struct CheckpointInfo {
 
 void save_checkpoint(const std::string& path, const RunSettings& settings, int steps_completed, SceneArray& state);
 
-// Throws std::runtime_error with a one-line reason when the file is missing, not a checkpoint or truncated.
+// Throws std::runtime_error with a one-line reason when the file is missing, not a checkpoint (or
+// one of another format version) or truncated.
 CheckpointInfo read_checkpoint_info(const std::string& path);
+// Also throws when the state does not match the file's digest (a corrupted file).
 void load_checkpoint_state(const std::string& path, SceneArray& state);
 
 // "" when the checkpoint's settings are the run's, else a one-line description of the first difference.
