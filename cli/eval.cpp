@@ -184,6 +184,8 @@ int eval_command(const std::vector<std::string>& arguments) {
     if (values.count("json") && values.count("csv") && std::filesystem::weakly_canonical(values["json"].as<std::string>()) ==
                                                        std::filesystem::weakly_canonical(values["csv"].as<std::string>()))
       throw UsageError("--json and --csv name the same file");
+    for (const char* result : {"json", "csv"})
+      if (values.count(result)) check_text_output(values[result].as<std::string>());
     eval::RasterEvalOptions opts;
     if (values.count("lr")) opts.lr_path = values["lr"].as<std::string>();
     const auto& candidate_paths = values["candidate"].as<std::vector<std::string>>();

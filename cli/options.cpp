@@ -94,7 +94,7 @@ po::options_description io_options(Writes writes, bool value_rule) {
   options.add_options()
       ("quiet,q", po::bool_switch(), "no progress")
       ("config", po::value<std::string>()->value_name("KEY VALUE"), "set a GDAL configuration option")
-      ("help", "show this help");
+      ("help,h", "show this help");
   return options;
 }
 
@@ -269,6 +269,14 @@ void check_not_input(const std::string& input, const std::string& output) {
     if (std::filesystem::equivalent(files[i], output, ec))
       throw UsageError(output + " is read by the input " + input + "; geosr never writes over its input");
   }
+}
+
+void check_text_output(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) return;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+    throw std::runtime_error("cannot write " + path + ": directory " + dir.string() + " does not exist");
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -85,6 +85,10 @@ void check_not_input(const std::string& input, const std::string& output);
 // an error, never a silent loss or a truncated file.
 void write_text_file(const std::string& path, const std::string& text);
 
+// Refuses, before any work, a text output whose directory does not exist (the results of a long
+// evaluation would be lost at the end). Existing files, links and devices (/dev/stdout) pass.
+void check_text_output(const std::string& path);
+
 // Parses `args` that are all options but for the optional positionals `positional` (stored under
 // those names, in that order); returns false after printing help with `usage`.
 bool parse_named(const std::string& usage, const std::vector<std::string>& args, const po::options_description& options,

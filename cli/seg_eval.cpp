@@ -97,7 +97,9 @@ std::vector<std::string> prediction_files(const std::string& prediction) {
 
 }  // namespace
 
-int seg_eval(const std::vector<std::string>& args) {
+int seg_eval(const std::vector<std::string>& arguments) {
+  std::vector<std::string> args = arguments;
+  apply_config_options(args);
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")
       ("labels", po::value<std::string>()->value_name("LABELS"),
@@ -105,7 +107,8 @@ int seg_eval(const std::vector<std::string>& args) {
       ("prediction", po::value<std::vector<std::string>>()->value_name("PRED"),
        "class raster, or directory of per-tile class rasters scored together (repeatable: one table row each)")
       ("classes", po::value<int64_t>()->default_value(2), "number of classes (2: background and one class)")
-      ("json", po::value<std::string>()->value_name("OUT.json"), "write the scores as JSON");
+      ("json", po::value<std::string>()->value_name("OUT.json"), "write the scores as JSON")
+      ("quiet,q", "do not print the table");
   options.add(label_options());
   po::variables_map values;
   if (!parse_named("geosr seg eval --labels LABELS --prediction PRED.tif [--prediction ...] [options]", args, options,
@@ -117,7 +120,10 @@ int seg_eval(const std::vector<std::string>& args) {
   const LabelOptions label_options = read_label_options(values);
   const std::string labels = values["labels"].as<std::string>();
   if (!std::filesystem::exists(labels)) throw std::runtime_error("labels not found: " + labels);
-  if (values.count("json")) check_not_input(labels, values["json"].as<std::string>());
+  if (values.count("json")) {
+    check_not_input(labels, values["json"].as<std::string>());
+    check_text_output(values["json"].as<std::string>());
+  }
 
   std::vector<Row> rows;
   const bool labels_dir = std::filesystem::is_directory(labels);
@@ -137,7 +143,12 @@ int seg_eval(const std::vector<std::string>& args) {
       const LabelRaster truth =
           label_file.empty() ? LabelRaster{torch::zeros_like(predicted.classes), torch::ones_like(predicted.valid)}
                              : labels_on_grid(label_file, file, label_options);
-      confusion.add(truth.classes, predicted.classes, truth.valid & predicted.valid);
+      try {
+        confusion.add(truth.classes, predicted.classes, truth.valid & predicted.valid);
+      } catch (const std::runtime_error& e) {  // among many tiles, which one
+        throw std::runtime_error(file + " against " + (label_file.empty() ? "no label file" : label_file) + ": " +
+                                 e.what());
+      }
     }
     if (unlabelled == static_cast<int64_t>(files.size()))
       throw std::runtime_error("no label file in " + labels + " for " + prediction + " (labels are matched by name)");
@@ -145,7 +156,7 @@ int seg_eval(const std::vector<std::string>& args) {
                                          " predictions in " + prediction + " have no label file: scored as background");
     rows.push_back({prediction, scores(confusion)});
   }
-  print_table(rows, classes, std::cout);
+  if (!values.count("quiet")) print_table(rows, classes, std::cout);
   if (values.count("json")) write_json(rows, labels, values["json"].as<std::string>());
   return 0;
 }

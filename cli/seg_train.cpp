@@ -24,14 +24,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Every image with its labels; classes beyond --classes are refused now, naming their file, not
+// after an epoch of training (validation) or as LibTorch's "Target -3 is out of bounds".
 std::vector<SegSample> load_samples(const std::vector<std::string>& images, const std::string& labels_dir,
-                                    const std::vector<int>& bands, const LabelOptions& options, bool quiet) {
+                                    const std::vector<int>& bands, const LabelOptions& options, int64_t classes,
+                                    bool quiet) {
   std::vector<SegSample> samples;
   int64_t unlabelled = 0;
   for (const auto& image : images) {
     const std::string labels = find_label_file(image, labels_dir);
     unlabelled += labels.empty();
     samples.push_back(load_seg_sample(image, labels, bands, options));
+    const torch::Tensor& classes_read = samples.back().labels;  // -1 where unknown (NoData)
+    const int64_t lowest = classes_read.min().item<int64_t>(), highest = classes_read.max().item<int64_t>();
+    if (lowest < -1 || highest >= classes)
+      throw std::runtime_error(labels + " holds class " + std::to_string(lowest < -1 ? lowest : highest) + "; --classes " +
+                               std::to_string(classes) + " takes 0 .. " + std::to_string(classes - 1));
     if (samples.back().image.size(0) != samples.front().image.size(0))
       throw std::runtime_error(image + " has " + std::to_string(samples.back().image.size(0)) + " bands, " +
                                images.front() + " has " + std::to_string(samples.front().image.size(0)));
@@ -62,6 +70,26 @@ std::string csv(double value) {
   std::ostringstream out;
   out << value;
   return out.str();
+}
+
+// The scores validation compares epochs by: each foreground class's, averaged over the classes
+// where it is defined (one class of three absent from the validation labels has no IoU, and must
+// not hide the others'). With two classes, the one class's scores.
+ClassScores foreground_scores(const SegmentationScores& scores) {
+  ClassScores mean;
+  double ClassScores::*const fields[] = {&ClassScores::precision, &ClassScores::recall, &ClassScores::f1, &ClassScores::iou};
+  for (double ClassScores::*field : fields) {
+    double sum = 0.0;
+    int defined = 0;
+    for (size_t c = 1; c < scores.classes.size(); ++c) {
+      const double value = scores.classes[c].*field;
+      if (std::isnan(value)) continue;
+      sum += value;
+      ++defined;
+    }
+    mean.*field = defined ? sum / defined : std::nan("");
+  }
+  return mean;
 }
 
 // Checked before the images load, as usage errors (the trainer would refuse them after).
@@ -99,6 +127,7 @@ std::vector<RunSetting> run_settings(const po::variables_map& values, const IoOp
       {"geosr.train.radius", "--radius", setting_value(values["radius"].as<double>())},
       {"geosr.train.class_field", "--class-field", values.count("class-field") ? values["class-field"].as<std::string>() : "default"},
       {"geosr.train.val", "--val", val},
+      {"geosr.train.val_stride", "--stride", std::to_string(values["stride"].as<int64_t>())},
   };
 }
 
@@ -174,15 +203,17 @@ int seg_train(const std::vector<std::string>& args) {
   const std::string model_path = (out_dir / "model.safetensors").string();
   if (resume && !fs::exists(model_path)) throw std::runtime_error("nothing to resume: " + model_path + " not found");
   if (!resume && fs::exists(model_path)) throw std::runtime_error(model_path + " exists (use --resume)");
+  if (resume && values.count("init"))
+    throw UsageError("--init starts a run from other weights; --resume continues this one from its own");
   if (resume) check_resumed_settings(load_seg_model(model_path).metadata, settings);
 
   const std::string images_dir = values.count("images") ? values["images"].as<std::string>() : "";
   auto train_samples = std::make_shared<const std::vector<SegSample>>(
-      load_samples(list_inputs(io.src, images_dir), labels_dir, io.bands, label_options, io.quiet));
+      load_samples(list_inputs(io.src, images_dir), labels_dir, io.bands, label_options, config.classes, io.quiet));
   std::vector<SegSample> val_samples;
   if (values.count("val"))
     val_samples = load_samples(list_inputs(values["val"].as<std::string>(), images_dir), labels_dir, io.bands,
-                               label_options, io.quiet);
+                               label_options, config.classes, io.quiet);
   config.in_channels = train_samples->front().image.size(0);
   if (!val_samples.empty() && val_samples.front().image.size(0) != config.in_channels)
     throw std::runtime_error("validation images have another band count than the training images");
@@ -197,6 +228,9 @@ int seg_train(const std::vector<std::string>& args) {
   }
   SegTrainer trainer(std::move(model), train_samples, train);
   if (resume) trainer.resume(model_path);
+  if (resume && trainer.epoch() >= epochs)
+    throw UsageError("the run in " + io.dst + " has " + std::to_string(trainer.epoch()) +
+                     " epochs already; give --epochs above that to train more");
   if (fs::exists(out_dir) && !fs::is_directory(out_dir))
     throw UsageError(out_dir.string() + " is a file, not a directory for the run");
   fs::create_directories(out_dir);
@@ -243,7 +277,7 @@ int seg_train(const std::vector<std::string>& args) {
     current.metadata["geosr.train.device"] = train.device.str();
     if (!val_samples.empty() && (trainer.epoch() % val_every == 0 || trainer.epoch() == epochs)) {
       const SegmentationScores s = evaluate_segmentation(current, val_samples, sliding, train.device);
-      const ClassScores& c = s.classes.back();
+      const ClassScores c = foreground_scores(s);
       line += ", val IoU " + fixed(c.iou, 4) + " F1 " + fixed(c.f1, 4);
       row << "," << csv(s.accuracy) << "," << csv(c.precision) << "," << csv(c.recall) << "," << csv(c.f1) << ","
           << csv(c.iou);

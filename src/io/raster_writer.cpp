@@ -85,7 +85,11 @@ fs::path output_directory(const fs::path& output) {
 
 void check_output_spec(const OutputSpec& spec) {
   const CPLStringList options = option_list(spec);
-  if (const std::string lossy = lossy_encoding(spec, options); !lossy.empty() && spec.nodata)
+  const std::string lossy = lossy_encoding(spec, options);
+  if (!lossy.empty() && spec.categorical)
+    throw std::runtime_error(lossy + " is lossy and the output holds class numbers: edges would turn into classes "
+                             "that were never predicted; choose a lossless format or compression");
+  if (!lossy.empty() && spec.nodata)
     throw std::runtime_error(lossy + " is lossy and the output has a NoData value: pixels would turn into NoData and "
                              "NoData into pixels; choose a lossless format or compression");
   const int bands = static_cast<int>(spec.ranges.size());

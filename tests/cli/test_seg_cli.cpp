@@ -128,6 +128,16 @@ TEST_F(SegCli, BadInputsGiveOneLineErrors) {
   EXPECT_FALSE(fs::exists(dir / "run"));
   const auto classes = geosr_run("seg eval --labels " + t::quote(tile) + " --prediction " + t::quote(tile));
   EXPECT_EQ(classes.exit_code, 1) << "NAIP reflectances are not classes 0..1: " << classes.output;
+  EXPECT_NE(classes.output.find(tile.string() + " against " + tile.string() + ": "), std::string::npos) << classes.output;
+  // Validation labels of a class the model does not have: refused before an epoch is spent, by name.
+  fs::create_directories(dir / "mixed");
+  fs::copy_file(t::samples() / "labels" / "naip_riverside_2018_0.json", dir / "mixed" / "naip_riverside_2018_0.json");
+  write_prediction(dir / "mixed" / "chico_2018_0.tif", [](int r, int) { return r < 10 ? 2.0 : 0.0; });
+  const auto val = geosr_run("seg train -q -b 1,2,3 --labels " + t::quote(dir / "mixed") + " --val " + t::quote(tile) + " " +
+                             t::quote(t::samples() / "naip_riverside_2018_0.tif") + " " + t::quote(dir / "run"));
+  EXPECT_EQ(val.exit_code, 1) << val.output;
+  EXPECT_EQ(val.output, "geosr seg train: error: " + (dir / "mixed" / "chico_2018_0.tif").string() +
+                            " holds class 2; --classes 2 takes 0 .. 1\n");
   const auto limit = geosr_run("seg train -q -b 1,2,3 --time-limit -5 --labels " + t::quote(crowns.parent_path()) + " " +
                                t::quote(tile) + " " + t::quote(dir / "run"));
   EXPECT_EQ(limit.exit_code, 2) << limit.output;
@@ -185,6 +195,22 @@ TEST(SegCliRun, ASignalStopsTrainingAtTheLastSavedEpoch) {
   EXPECT_EQ(line_count(run / "train_log.csv"), 2u + saved);
 }
 
+// Trees under --classes 3: class 2 has no pixel, so no IoU; validation scores the class that has
+// (it had scored class 2 alone: empty scores, and never a best.safetensors).
+TEST(SegCliRun, ValidationScoresTheForegroundClassesThatAreThere) {
+  const fs::path run = t::scratch("seg_train_three_classes") / "run";
+  const auto trained = geosr_run("seg train -q -b 1,2,3 --classes 3 --labels " + t::quote(t::samples() / "labels") +
+                                 " --val " + t::quote(t::samples() / "naip_riverside_2018_1.tif") +
+                                 " --width 8 --patch 64 --batch 8 --patches-per-epoch 8 --epochs 1 " +
+                                 t::quote(t::samples() / "naip_riverside_2018_0.tif") + " " + t::quote(run));
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_TRUE(fs::exists(run / "best.safetensors"));
+  const std::string log = t::file_bytes(run / "train_log.csv");
+  const std::string epoch = log.substr(log.find('\n') + 1);
+  const std::string iou = epoch.substr(epoch.rfind(',') + 1);
+  EXPECT_GE(std::stod(iou), 0.0) << log;
+}
+
 TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   const fs::path dir = t::scratch("seg_train_predict");
   const fs::path tile = t::samples() / "naip_riverside_2018_0.tif", other = t::samples() / "naip_riverside_2018_1.tif";
@@ -202,6 +228,12 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   const auto resumed = geosr_run(train + " --epochs 3 --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(line_count(run / "train_log.csv"), 4u);
+  // Nothing left to train is said, not reported as a model written; other weights do not resume.
+  const auto done = geosr_run(train + " --epochs 3 --resume");
+  EXPECT_EQ(done.exit_code, 2) << done.output;
+  EXPECT_NE(done.output.find("has 3 epochs already; give --epochs above that"), std::string::npos) << done.output;
+  const auto init = geosr_run(train + " --epochs 4 --resume --init " + t::quote(run / "best.safetensors"));
+  EXPECT_EQ(init.exit_code, 2) << init.output;
   // --resume continues the run it names: another learning rate, or best.safetensors chosen on
   // another validation set, would be a different run.
   std::string without_val = train;
@@ -222,7 +254,8 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   const auto predicted = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --window 64 --probabilities " +
                                    t::quote(dir / "prob.tif") + " " + t::quote(tile) + " " + t::quote(dir / "classes.tif"));
   ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
-  const auto blocks = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --window 64 --block-rows 50 " +
+  // Without --window, the model's training patch (64): the same windows.
+  const auto blocks = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --block-rows 50 " +
                                 t::quote(tile) + " " + t::quote(dir / "classes_blocks.tif"));
   ASSERT_EQ(blocks.exit_code, 0) << blocks.output;
   // The model is an input: neither output may replace it.
@@ -267,13 +300,33 @@ TEST(SegCliRun, TrainPredictEvalOnBundledTiles) {
   const auto by_file = geosr_run("seg eval --labels " + t::quote(labels / "naip_riverside_2018_0.json") + " --prediction " +
                                  t::quote(dir / "classes.tif") + " --json " + t::quote(dir / "file.json"));
   ASSERT_EQ(by_file.exit_code, 0) << by_file.output;
+  // GDAL-style options as in every geosr command; a JSON that could not be written is refused first.
+  const auto quiet = geosr_run("seg eval -q --config GDAL_CACHEMAX 64 --labels " + t::quote(labels) + " --prediction " +
+                               t::quote(dir / "preds"));
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output, "");
+  const auto nowhere = geosr_run("seg eval --labels " + t::quote(labels) + " --prediction " + t::quote(dir / "preds") +
+                                 " --json " + t::quote(dir / "nodir" / "s.json"));
+  EXPECT_EQ(nowhere.exit_code, 1) << nowhere.output;
+  EXPECT_EQ(nowhere.output, "geosr seg eval: error: cannot write " + (dir / "nodir" / "s.json").string() + ": directory " +
+                                (dir / "nodir").string() + " does not exist\n");
+  for (const char* command : {"seg train -h", "seg predict -h", "seg eval -h", "sr -h"})
+    EXPECT_EQ(geosr_run(command).exit_code, 0) << command;
   CPLJSONDocument a, b;
   ASSERT_TRUE(a.Load((dir / "dir.json").string()));
   ASSERT_TRUE(b.Load((dir / "file.json").string()));
   EXPECT_DOUBLE_EQ(a.GetRoot().GetArray("predictions")[0].GetDouble("accuracy"),
                    b.GetRoot().GetArray("predictions")[0].GetDouble("accuracy"));
 
-  // Mistakes: one line, exit 1 or 2, no output file.
+  // Mistakes: one line, exit 1 or 2, no output file. JPEG would blur class edges into classes.
+  const auto jpeg = geosr_run("seg predict -q -b 1,2,3 --model " + model + " " + t::quote(tile) + " " + t::quote(dir / "c.jpg"));
+  EXPECT_EQ(jpeg.exit_code, 2) << jpeg.output;
+  EXPECT_NE(jpeg.output.find("is lossy and the output holds class numbers"), std::string::npos) << jpeg.output;
+  EXPECT_FALSE(fs::exists(dir / "c.jpg"));
+  const auto same = geosr_run("seg predict -q -b 1,2,3 --model " + model + " --probabilities " +
+                              t::quote(dir / "." / "same.tif") + " " + t::quote(tile) + " " + t::quote(dir / "same.tif"));
+  EXPECT_EQ(same.exit_code, 2) << same.output;
+  EXPECT_NE(same.output.find("--probabilities must name another file than CLASSES"), std::string::npos) << same.output;
   const auto bands = geosr_run("seg predict --model " + model + " " + t::quote(tile) + " " + t::quote(dir / "x.tif"));
   EXPECT_EQ(bands.exit_code, 1);
   EXPECT_NE(bands.output.find("choose them with -b"), std::string::npos) << bands.output;

@@ -32,6 +32,8 @@ struct OutputSpec {
   // per-dataset mask when `mask` is true (and not recorded at all otherwise).
   std::optional<double> nodata;
   bool mask = false;
+  // Class numbers, not measurements: a lossy encoding (JPEG, WEBP, LERC...) would invent classes.
+  bool categorical = false;
   std::map<std::string, std::string> metadata;   // dataset metadata, e.g. GEOSR_METHOD
   std::string format = "COG";                     // GDAL driver (output_format.hpp)
   std::vector<std::string> creation_options;     // NAME=VALUE, override the format's defaults

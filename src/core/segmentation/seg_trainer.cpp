@@ -89,8 +89,9 @@ SegTrainer::SegTrainer(SegModel model, std::shared_ptr<const std::vector<SegSamp
     if (s.image.size(0) != config.in_channels)
       throw std::runtime_error(s.name + " has " + std::to_string(s.image.size(0)) + " bands, the model takes " +
                                std::to_string(config.in_channels));
-    if (s.labels.max().item<int64_t>() >= config.classes)
-      throw std::runtime_error(s.name + " has labels of class " + std::to_string(s.labels.max().item<int64_t>()) +
+    const int64_t lowest = s.labels.min().item<int64_t>(), highest = s.labels.max().item<int64_t>();
+    if (lowest < -1 || highest >= config.classes)  // -1: unknown
+      throw std::runtime_error(s.name + " has labels of class " + std::to_string(lowest < -1 ? lowest : highest) +
                                " but the model has " + std::to_string(config.classes) + " classes");
   }
   if (options_.patch < kSegNetStride || options_.patch % kSegNetStride)
