@@ -11,6 +11,7 @@
 #include "geosr/core/staged_file.hpp"
 #include "geosr/core/train/chip_shard.hpp"
 #include "geosr/io/raster_source.hpp"
+#include "geosr/io/raster_writer.hpp"
 #include "options.hpp"
 #include "raster_list.hpp"
 #include "resample_job.hpp"
@@ -29,6 +30,9 @@ std::string json_string(const std::string& s) {
   }
   return out + "\"";
 }
+
+constexpr int64_t kMaxChipSide = 65536;
+constexpr int64_t kMaxRandomChips = 1000000;
 
 std::vector<int64_t> grid_starts(int64_t length, int64_t patch, int64_t stride) {
   std::vector<int64_t> starts;
@@ -52,6 +56,8 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
     check_not_input(input, io.dst);
     check_not_input(input, io.dst + ".json");
   }
+  // The sidecar too: a DST.json that is not this shard's may be someone's file.
+  for (const std::string& path : {io.dst, io.dst + ".json"}) check_output_path(path, values["overwrite"].as<bool>());
   // Written aside and renamed together at the end: a failure or a signal leaves DST as it was.
   StagedFile shard(io.dst), sidecar_file(io.dst + ".json");
   std::unique_ptr<ChipShardWriter> writer;
@@ -104,7 +110,7 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
                                " with " + first_ranges + " (cut one shard per type)");
     }
     if (source.width() < patch || source.height() < patch) {
-      if (!io.quiet) warn("chips", inputs[file] + " is smaller than the patch; skipped");
+      warn("chips", inputs[file] + " is smaller than the patch; skipped");
       continue;
     }
     std::vector<std::pair<int64_t, int64_t>> corners;
@@ -155,7 +161,7 @@ void cut_chips(const IoOptions& io, const po::variables_map& values, int64_t pat
   shard.commit();
   sidecar_file.commit();
   // Reflectances 0..10000 under a float band's default range 0..1 would train on a white scene.
-  if (!io.quiet && outside * 100 > samples)
+  if (outside * 100 > samples)
     warn("chips", format_percent(static_cast<double>(outside) / static_cast<double>(samples)) +
                       " of the values lie outside the value range " + first_ranges +
                       " (training clamps them to its ends); give --in-range LO,HI");
@@ -191,15 +197,14 @@ int chips_command(const std::vector<std::string>& arguments) {
     const uint64_t seed = read_seed(values);
     const int64_t stride = values.count("stride") ? values["stride"].as<int64_t>() : patch;
     const double min_valid = values["min-valid"].as<double>();
-    if (patch < 1) throw UsageError("--patch must be positive");
-    if (stride < 1) throw UsageError("--stride must be positive");
-    if (values.count("random") && values["random"].as<int64_t>() < 1) throw UsageError("--random must be positive");
+    // Beyond these a typing slip overflows the grid or allocates before the first chip.
+    if (patch < 1 || patch > kMaxChipSide) throw UsageError("--patch must be 1 .. " + std::to_string(kMaxChipSide));
+    if (stride < 1 || stride > kMaxChipSide) throw UsageError("--stride must be 1 .. " + std::to_string(kMaxChipSide));
+    if (values.count("random") && (values["random"].as<int64_t>() < 1 || values["random"].as<int64_t>() > kMaxRandomChips))
+      throw UsageError("--random must be 1 .. " + std::to_string(kMaxRandomChips) + " chips per raster");
     if (values.count("random") && values.count("stride"))
       throw UsageError("--stride spaces a grid and --random places chips at random: give one of them");
     if (!(min_valid >= 0.0 && min_valid <= 1.0)) throw UsageError("--min-valid must be between 0 and 1");
-    // The sidecar too: a DST.json that is not this shard's may be someone's file.
-    for (const std::string& path : {io.dst, io.dst + ".json"})
-      if (fs::exists(path) && !values["overwrite"].as<bool>()) throw std::runtime_error(path + " exists (use --overwrite)");
 
     const InterruptGuard interrupts;
     try {

@@ -94,8 +94,12 @@ int info_command(const std::vector<std::string>& arguments) {
     }
     std::cout << "geosr defaults:\n"
               << "  sr: " << diffusion_summary(source, !io.bands.empty()) << "; --method bicubic takes --scale S or --tr XRES YRES\n"
-              << "  degrade: --scale 5 (area) gives " << std::llround(source.width() / 5.0) << " x "
-              << std::llround(source.height() / 5.0) << " pixels\n"
+              << "  degrade: "
+              << (source.width() < 5 || source.height() < 5
+                      ? std::string("the raster is smaller than the default --scale 5")
+                      : "--scale 5 (area) gives " + std::to_string(std::llround(source.width() / 5.0)) + " x " +
+                            std::to_string(std::llround(source.height() / 5.0)) + " pixels")
+              << "\n"
               << "  output: COG, " << GDALGetDataTypeName(source.data_type()) << ", invalid pixels as "
               << (source.bands().front().nodata ? "NoData" : source.has_invalid_pixels() ? "internal mask" : "none (all valid)")
               << ", options";

@@ -48,6 +48,8 @@ struct ProbeWrite {
   bool written = false;
   std::string error;  // GDAL's first
   bool mask_kept = true;
+  int bands_read = -1;     // -1: not read back; 0: subdatasets (netCDF), no band count to compare
+  int alpha_band = 0;      // a data band that reads back as alpha (PNG's second of two), or 0
 };
 
 // `sample` copied with the output's driver and options into a folder of its own (so the probe and
@@ -64,11 +66,21 @@ ProbeWrite probe_write(GDALDriver* driver, GDALDataset* sample, const CPLStringL
       driver->CreateCopy(probe.path.c_str(), sample, TRUE, options.List(), nullptr, nullptr), close_dataset);
   probe.written = copy != nullptr;
   copy.reset();
-  if (masked && probe.written && trap.first_error().empty()) {
+  if (probe.written && trap.first_error().empty()) {
+    // Read back, the bands are the bands written: not 4 as JPEG's CMYK or YCbCr with the fourth
+    // gone into a mask, not a data band taken for transparency.
+    copy.reset(GDALDataset::Open(probe.path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    if (copy) {
+      probe.bands_read = copy->GetRasterCount();
+      for (int b = 1; b <= std::min(probe.bands_read, sample->GetRasterCount()) && !probe.alpha_band; ++b)
+        if (copy->GetRasterBand(b)->GetColorInterpretation() == GCI_AlphaBand &&
+            sample->GetRasterBand(b)->GetColorInterpretation() != GCI_AlphaBand)
+          probe.alpha_band = b;
+    }
     // The input's mask read back as a mask: not all valid, and not an alpha band in its place
     // (nor a file that reads back as subdatasets, as netCDF's bands do).
-    copy.reset(GDALDataset::Open(probe.path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-    probe.mask_kept = copy && copy->GetRasterCount() > 0 && copy->GetRasterBand(1)->GetMaskFlags() == GMF_PER_DATASET;
+    if (masked)
+      probe.mask_kept = copy && copy->GetRasterCount() > 0 && copy->GetRasterBand(1)->GetMaskFlags() == GMF_PER_DATASET;
     copy.reset();
   }
   probe.error = trap.first_error();
@@ -98,6 +110,8 @@ void check_output_spec(const OutputSpec& spec) {
   if (!sample) throw std::runtime_error("cannot check the output options");
   if (spec.nodata)
     for (int b = 1; b <= bands; ++b) sample->GetRasterBand(b)->SetNoDataValue(*spec.nodata);
+  if (spec.colors.size() == static_cast<size_t>(bands))
+    for (int b = 1; b <= bands; ++b) sample->GetRasterBand(b)->SetColorInterpretation(spec.colors[static_cast<size_t>(b - 1)]);
   const bool masked = spec.mask && !spec.nodata;
   if (masked && sample->CreateMaskBand(GMF_PER_DATASET) != CE_None)
     throw std::runtime_error("cannot check the output options");
@@ -119,6 +133,12 @@ void check_output_spec(const OutputSpec& spec) {
   if (!probe.mask_kept)
     throw std::runtime_error(what + ": it cannot store the mask of invalid pixels the input has as a mask (COG, "
                              "GTiff and JPEG can)");
+  if (probe.bands_read > 0 && probe.bands_read != bands)
+    throw std::runtime_error(what + ": they read back as " + std::to_string(probe.bands_read) +
+                             " (the format or compression recodes them); choose the bands with -b or another format");
+  if (probe.alpha_band)
+    throw std::runtime_error(what + ": band " + std::to_string(probe.alpha_band) +
+                             " would read back as transparency (alpha), not data; choose the bands with -b or another format");
 }
 
 void check_output_path(const fs::path& output, bool overwrite) {

@@ -82,9 +82,22 @@ TEST(ChipsCli, BadInputGivesOneLineErrors) {
   const auto sidecar = test::run_command(geosr_cmd() + " chips -q --patch 64 " + test::quote(tile) + " " +
                                          test::quote(dir / "w.chips"));
   EXPECT_EQ(sidecar.exit_code, 1) << sidecar.output;
-  EXPECT_NE(sidecar.output.find("w.chips.json exists (use --overwrite)"), std::string::npos) << sidecar.output;
+  EXPECT_NE(sidecar.output.find("output exists (use --overwrite to replace it): " + (dir / "w.chips.json").string()),
+            std::string::npos) << sidecar.output;
   EXPECT_EQ(test::file_bytes(dir / "w.chips.json"), "{\"mine\": 1}");
   EXPECT_FALSE(std::filesystem::exists(dir / "w.chips"));
+  // As in every geosr command: the output directory is checked, and a stride or count beyond any
+  // raster is refused (the grid's sum had overflowed, the corners' vector exhausted memory).
+  const auto nodir = test::run_command(geosr_cmd() + " chips -q --patch 64 " + test::quote(tile) + " " +
+                                       test::quote(dir / "nodir" / "c.chips"));
+  EXPECT_EQ(nodir.exit_code, 1) << nodir.output;
+  EXPECT_NE(nodir.output.find("output directory does not exist: " + (dir / "nodir").string()), std::string::npos)
+      << nodir.output;
+  for (const std::string& option : {"--stride 9223372036854775807", "--random 100000000000", "--patch 100000"}) {
+    const auto r = test::run_command(geosr_cmd() + " chips -q " + option + " " + test::quote(tile) + " " +
+                                     test::quote(dir / "v.chips"));
+    EXPECT_EQ(r.exit_code, 2) << option << ": " << r.output;
+  }
 }
 
 // Whatever fails, DST is either what it was or a complete shard, and no input is ever written.
@@ -97,15 +110,20 @@ TEST(ChipsCli, FailuresLeaveNoPartialShardAndNeverTouchTheInput) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   };
   const std::string original = bytes(tile);
-  auto r = test::run_command(geosr_cmd() + " chips --overwrite --patch 64 " + test::quote(tile) + " " + test::quote(tile));
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("never writes over its input"), std::string::npos) << r.output;
+  // With --overwrite or without: the input is not an output that exists, it is the input.
+  for (const std::string& overwrite : {" --overwrite", ""}) {
+    const auto r = test::run_command(geosr_cmd() + " chips" + overwrite + " --patch 64 " + test::quote(tile) + " " +
+                                     test::quote(tile));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("never writes over its input"), std::string::npos) << r.output;
+  }
   EXPECT_EQ(bytes(tile), original);
 
   // A good shard, then a failing rewrite of it: a truncated second raster.
   const auto shard = dir / "good.chips";
   ASSERT_EQ(test::run_command(geosr_cmd() + " chips -q --patch 64 " + test::quote(tile) + " " + test::quote(shard)).exit_code, 0);
   const std::string good = bytes(shard);
+  test::CommandResult r;
   std::ofstream(dir / "truncated.tif", std::ios::binary) << original.substr(0, 5000);
   std::ofstream(dir / "list.txt") << tile.string() << "\n" << (dir / "truncated.tif").string() << "\n";
   r = test::run_command(geosr_cmd() + " chips -q --overwrite --patch 64 " + test::quote(dir / "list.txt") + " " +

@@ -127,9 +127,15 @@ TEST(CliRoundTrip, BundledSampleAndBandSelectionAndProgress) {
   const auto info = geosr_run("info " + t::quote(hr));
   EXPECT_EQ(info.exit_code, 0);
   for (const char* word : {"256 x 256", "Byte", "NAD83", "bicubic", "Block",
-                           "diffusion with the default model (3 bands, 5x) gives 1280 x 1280 pixels"}) {
+                           "diffusion with the default model (3 bands, 5x) gives 1280 x 1280 pixels",
+                           "degrade: --scale 5 (area) gives 51 x 51 pixels"}) {
     EXPECT_NE(info.output.find(word), std::string::npos) << word << "\n" << info.output;
   }
+  // What degrade would refuse is not described as an output.
+  ASSERT_EQ(t::run_command("gdal_translate -q -srcwin 0 0 3 3 " + t::quote(hr) + " " + t::quote(dir / "tiny.tif")).exit_code, 0);
+  const auto tiny = geosr_run("info " + t::quote(dir / "tiny.tif"));
+  EXPECT_NE(tiny.output.find("degrade: the raster is smaller than the default --scale 5"), std::string::npos)
+      << tiny.output;
 }
 
 TEST(CliRoundTrip, OutputFormatFromTheOptionOrTheName) {

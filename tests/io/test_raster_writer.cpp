@@ -238,6 +238,21 @@ TEST(RasterWriter, OutputsTheFormatCannotHoldAreRefusedBeforeWriting) {
   EXPECT_NE(refusal(spec).find("Byte output of 1 band as BMP"), std::string::npos) << refusal(spec);
   spec.format = "PNG";  // as a .msk beside it
   EXPECT_EQ(refusal(spec), "");
+  // Bands the format recodes: NAIP's four as JPEG's CMYK, or as a GeoTIFF's YCbCr JPEG with the
+  // fourth turned into a mask, read back as three; two bands as PNG's grey and alpha.
+  const auto naip = (t::samples() / "naip_riverside_2018_0.tif").string();
+  spec = geosr::output_spec_for(geosr::RasterSource(naip), 64, 64);
+  spec.format = "JPEG";
+  EXPECT_NE(refusal(spec).find("4 bands as JPEG: they read back as 3"), std::string::npos) << refusal(spec);
+  spec.format = "COG";
+  spec.creation_options = {"COMPRESS=JPEG"};
+  EXPECT_NE(refusal(spec).find("they read back as 3"), std::string::npos) << refusal(spec);
+  spec.creation_options.clear();
+  EXPECT_EQ(refusal(spec), "");
+  spec = geosr::output_spec_for(geosr::RasterSource(naip, {1, 2}), 64, 64);
+  spec.format = "PNG";
+  EXPECT_NE(refusal(spec).find("band 2 would read back as transparency (alpha), not data"), std::string::npos)
+      << refusal(spec);
   EXPECT_EQ(t::other_files(dir, {"masked.tif"}), std::vector<std::string>{});
 }
 
